@@ -1,0 +1,1 @@
+"""The canvas and the conversation, free of any chat transport."""

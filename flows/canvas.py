@@ -1,0 +1,155 @@
+"""The canvas as data: phases, CVC parts, themes, the answer scale, in Dutch and English.
+
+The content lives in ``content/canvas.toml``; these Pydantic models validate it at start-up,
+so that a bad entry stops the bot with a message naming it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from functools import cached_property
+from importlib import resources
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import model_validator
+
+from flows.errors import ContentError
+
+Language = Literal["nl", "en"]
+LANGUAGES: tuple[Language, ...] = ("nl", "en")
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,15}$")]
+
+
+class Part(StrEnum):
+    """The three parts of the Collaborative Value Creation model (Austin & Seitanidi)."""
+
+    PARTNERSHIP = "partnership"
+    RESOURCES = "resources"
+    VALUE = "value"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Text(_Frozen):
+    """One piece of user-facing text in every supported language."""
+
+    nl: NonEmpty
+    en: NonEmpty
+
+    def __call__(self, language: Language) -> str:
+        return self.nl if language == "nl" else self.en
+
+
+class Phase(_Frozen):
+    id: Identifier
+    title: Text
+    intro: Text
+
+
+class Theme(_Frozen):
+    """One theme of the canvas: a statement to score and a question to reflect on."""
+
+    id: Identifier
+    phase: Identifier
+    part: Part
+    title: Text
+    statement: Text
+    question: Text
+
+
+class Canvas(_Frozen):
+    """The whole canvas. Themes are kept in the order they are asked."""
+
+    version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z._-]{1,16}$")]
+    phases: tuple[Phase, ...] = Field(min_length=1)
+    parts: dict[Part, Text]
+    scale: tuple[Text, Text, Text, Text, Text]
+    themes: tuple[Theme, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Self:
+        phase_ids = [p.id for p in self.phases]
+        if len(set(phase_ids)) != len(phase_ids):
+            raise ValueError(f"duplicate phase id in {phase_ids}")
+        missing_parts = set(Part) - set(self.parts)
+        if missing_parts:
+            raise ValueError(f"parts without a title: {sorted(missing_parts)}")
+        seen: set[str] = set()
+        last_phase = 0
+        for theme in self.themes:
+            if theme.id in seen:
+                raise ValueError(f"theme {theme.id!r}: duplicate id")
+            seen.add(theme.id)
+            if theme.phase not in phase_ids:
+                raise ValueError(f"theme {theme.id!r}: unknown phase {theme.phase!r}")
+            index = phase_ids.index(theme.phase)
+            if index < last_phase:
+                raise ValueError(f"theme {theme.id!r}: themes must be listed phase by phase")
+            last_phase = index
+        empty = [p.id for p in self.phases if not any(t.phase == p.id for t in self.themes)]
+        if empty:
+            raise ValueError(f"phases without themes: {empty}")
+        return self
+
+    @cached_property
+    def _by_id(self) -> dict[str, Theme]:
+        return {t.id: t for t in self.themes}
+
+    @cached_property
+    def _phase_by_id(self) -> dict[str, Phase]:
+        return {p.id: p for p in self.phases}
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {t.id: i for i, t in enumerate(self.themes)}
+
+    def theme(self, theme_id: str) -> Theme | None:
+        return self._by_id.get(theme_id)
+
+    def phase(self, phase_id: str) -> Phase:
+        return self._phase_by_id[phase_id]
+
+    def position(self, theme_id: str) -> int:
+        """Zero-based place of a theme in the order of asking."""
+        return self._position[theme_id]
+
+    def themes_in(self, phase_id: str) -> tuple[Theme, ...]:
+        return tuple(t for t in self.themes if t.phase == phase_id)
+
+    def next_open(self, answered: set[str] | frozenset[str]) -> Theme | None:
+        """The first theme, in order of asking, without an answer; None when all are done."""
+        for theme in self.themes:
+            if theme.id not in answered:
+                return theme
+        return None
+
+
+def parse_canvas(raw: str, source: str = "canvas.toml") -> Canvas:
+    """Parse and validate canvas TOML; raise ContentError that names the bad entry."""
+    try:
+        data = tomllib.loads(raw)
+        return Canvas.model_validate(data)
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(f"{source}: not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        raise ContentError(f"{source}: {_describe(exc)}") from exc
+
+
+def load_canvas() -> Canvas:
+    """The canvas shipped with the bot."""
+    raw = resources.files("flows").joinpath("content/canvas.toml").read_text("utf-8")
+    return parse_canvas(raw)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,15 @@
+"""The one root error of flows/, and the few kinds the adapter tells apart."""
+
+from __future__ import annotations
+
+
+class FlowError(Exception):
+    """Root of every error raised by flows/."""
+
+
+class ContentError(FlowError):
+    """The canvas or message data is invalid; start-up must stop and name the entry."""
+
+
+class UnknownAction(FlowError):
+    """A button's data could not be parsed: crafted, truncated or from an old version."""

@@ -1,0 +1,1 @@
+"""Durable storage of partnerships, members, invites, answers and conversation state."""

@@ -1,0 +1,112 @@
+"""The rows the repository stores, as plain frozen dataclasses.
+
+No transport types here: a user is known by the integer id the chat platform gives them.
+All datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a member is in a partnership."""
+
+    SOCIAL = "social"  # the social enterprise
+    BUSINESS = "business"  # the regular business
+    FACILITATOR = "facilitator"  # guides the conversation, never answers
+
+    @property
+    def answers(self) -> bool:
+        return self is not Role.FACILITATOR
+
+    @property
+    def counterpart(self) -> Role:
+        """The partner role opposite this one (a facilitator has none; it returns itself)."""
+        if self is Role.SOCIAL:
+            return Role.BUSINESS
+        if self is Role.BUSINESS:
+            return Role.SOCIAL
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """One person's conversation with the bot: where they are and in which partnership."""
+
+    user_id: int
+    state: str
+    language: str
+    active_partnership: str | None = None
+    # Small pending values of the current step (a theme id awaiting a note, an invite token).
+    context: dict[str, str] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Partnership:
+    id: str
+    created_by: int
+    created_at: datetime
+    canvas_version: str
+    round: int = 1
+    meeting_at: datetime | None = None
+    last_activity_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    partnership_id: str
+    user_id: int
+    role: Role
+    organisation: str
+    joined_at: datetime
+    finished_at: datetime | None = None  # of the partnership's current round
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    token: str
+    partnership_id: str
+    role: Role  # the role this link admits
+    created_by: int
+    created_at: datetime
+    expires_at: datetime
+    used_by: int | None = None
+    used_at: datetime | None = None
+    revoked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    partnership_id: str
+    round: int
+    user_id: int
+    theme_id: str
+    canvas_version: str
+    score: int | None  # 1..5; None means skipped
+    note: str | None
+    answered_at: datetime
+
+
+@dataclass(slots=True)
+class Changes:
+    """One unit of work: every row here is written in one transaction, or none is.
+
+    Each list is an upsert by the row's natural key:
+    participants by user_id; partnerships by id; members by (partnership_id, user_id);
+    invites by token; answers by (partnership_id, round, user_id, theme_id).
+    """
+
+    participants: list[Participant] = field(default_factory=list)
+    partnerships: list[Partnership] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    invites: list[Invite] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.participants or self.partnerships or self.members or self.invites or self.answers
+        )
