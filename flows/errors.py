@@ -11,5 +11,5 @@ class ContentError(FlowError):
     """The canvas or message data is invalid; start-up must stop and name the entry."""
 
 
-class UnknownAction(FlowError):
+class UnknownActionError(FlowError):
     """A button's data could not be parsed: crafted, truncated or from an old version."""

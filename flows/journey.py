@@ -1,0 +1,568 @@
+"""The canvas journey: one entry point that turns an event into replies.
+
+Per event: load the participant and their active partnership from storage, attach a Session
+to the state machine with the stored state, run one trigger, detach, then commit every staged
+change in one transaction, and only then hand the replies back. A reply is never sent for a
+change that was not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from transitions import MachineError
+
+from flows.actions import Action, Button, Kind, Notice, Send, Tap, decode, encode
+from flows.canvas import LANGUAGES, Canvas, Language, Theme
+from flows.errors import UnknownActionError
+from flows.events import ButtonTapped, Command, CommandSent, Event, TextSent, User
+from flows.machine import Step, Trigger, build_machine
+from flows.messages import Messages
+from flows.session import Session, Texts, language_keyboard
+from storage.records import Invite, Member, Partnership, Role
+from storage.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    organisation_max: int = 100
+    note_max: int = 1000
+    invite_ttl: timedelta = timedelta(days=14)
+
+
+BothDoneHook = Callable[[Partnership], Awaitable[list[Action]]]
+
+
+class Journey:
+    """Everything a participant can do, independent of the chat transport."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        canvas: Canvas,
+        messages: Messages,
+        *,
+        bot_username: str,
+        default_language: Language = "nl",
+        limits: Limits | None = None,
+        clock: Clock = utc_now,
+        new_token: Callable[[], str] = lambda: secrets.token_urlsafe(16),
+        new_id: Callable[[], str] = lambda: secrets.token_urlsafe(6),
+    ) -> None:
+        self.repo = repo
+        self.texts = Texts(canvas, messages)
+        self.bot_username = bot_username
+        self.default_language = default_language
+        self.limits = limits or Limits()
+        self.clock = clock
+        self.new_token = new_token
+        self.new_id = new_id
+        self.machine = build_machine()
+        self.on_both_done: BothDoneHook | None = None
+
+    # ------------------------------------------------------------------ entry
+
+    async def handle(self, event: Event) -> list[Action]:
+        """Run one event to completion: load, trigger, persist, reply."""
+        session = await self._load(event.user)
+        self.machine.add_model(session, initial=session.state)
+        try:
+            await self._dispatch(session, event)
+        except MachineError:
+            logger.info("event %s not valid in state %s", type(event).__name__, session.state)
+            session.replies.append(Notice(session.t("use_buttons")))
+            session.say(session.t("use_buttons"))
+        finally:
+            self.machine.remove_model(session)
+        await self._persist(session)
+        if session.both_done and self.on_both_done is not None and session.partnership is not None:
+            session.replies.extend(await self.on_both_done(session.partnership))
+        return session.replies
+
+    async def _fire(self, s: Session, trigger: Trigger) -> None:
+        """Run one trigger on the session; MachineError when it is not valid in its state."""
+        await self.machine.events[trigger.value].trigger(s)
+
+    def invite_link(self, token: str) -> str:
+        return f"https://t.me/{self.bot_username}?start={token}"
+
+    # ---------------------------------------------------------------- loading
+
+    async def _load(self, user: User) -> Session:
+        now = self.clock()
+        stored = await self.repo.participant(user.id)
+        if stored is None:
+            session = Session(
+                texts=self.texts,
+                user_id=user.id,
+                state=Step.NEW,
+                language=self._language_from_hint(user.language_hint),
+                now=now,
+            )
+        else:
+            session = Session(
+                texts=self.texts,
+                user_id=user.id,
+                state=Step(stored.state),
+                language=stored.language if stored.language in LANGUAGES else "nl",
+                now=now,
+                active=stored.active_partnership,
+                context=dict(stored.context),
+            )
+        session.memberships = await self.repo.memberships(user.id)
+        await self._activate(session, session.active)
+        return session
+
+    async def _activate(self, session: Session, partnership_id: str | None) -> None:
+        """Load a partnership as the active one (or none)."""
+        session.active = partnership_id
+        session.partnership = None
+        session.members = []
+        session.answers = {}
+        if partnership_id is None:
+            return
+        partnership = await self.repo.partnership(partnership_id)
+        if partnership is None:
+            session.active = None
+            return
+        session.partnership = partnership
+        session.members = await self.repo.members(partnership_id)
+        session.answers = {
+            a.theme_id: a
+            for a in await self.repo.answers(partnership_id, partnership.round, session.user_id)
+        }
+
+    def _language_from_hint(self, hint: str | None) -> Language:
+        code = (hint or "").split("-")[0].lower()
+        for language in LANGUAGES:
+            if code == language:
+                return language
+        return self.default_language
+
+    async def _persist(self, session: Session) -> None:
+        session.changes.participants.append(session.snapshot())
+        partnership = session.partnership
+        if partnership is not None and session.changes.answers:
+            session.changes.partnerships.append(replace(partnership, last_activity_at=session.now))
+        await self.repo.commit(session.changes)
+
+    # --------------------------------------------------------------- dispatch
+
+    async def _dispatch(self, session: Session, event: Event) -> None:
+        if isinstance(event, CommandSent):
+            await self._command(session, event.command, event.argument.strip())
+        elif isinstance(event, TextSent):
+            await self._text(session, event.text)
+        else:
+            await self._tap(session, event)
+
+    async def _command(self, s: Session, command: Command, argument: str) -> None:
+        if command is Command.START and argument:
+            await self._open_invite(s, argument)
+        elif command in (Command.START, Command.RESUME):
+            await self._resume(s)
+        elif command is Command.NEW:
+            s.context = {"purpose": "create"}
+            trigger = Trigger.GREETED if s.state is Step.NEW else Trigger.ONBOARDING_STARTED
+            await self._fire(s, trigger)
+        elif command is Command.CANCEL:
+            await self._cancel(s)
+        elif command is Command.HELP:
+            s.say(s.t("help"))
+        elif command is Command.LANGUAGE:
+            s.say(s.t("choose_language"), language_keyboard())
+        elif s.state in (Step.NEW, Step.LANGUAGE):
+            await self._resume(s)
+        else:
+            await self._partnership_command(s, command)
+
+    async def _partnership_command(self, s: Session, command: Command) -> None:
+        if command is Command.STATUS:
+            await self._status(s)
+        elif command is Command.REVIEW:
+            self._review(s)
+        elif command is Command.SWITCH:
+            self._switch_menu(s)
+        elif command is Command.INVITE:
+            await self._invite(s)
+
+    async def _resume(self, s: Session) -> None:
+        """Continue where the participant left off: the pending step or the first open question."""
+        if s.state is Step.NEW:
+            s.context = {"purpose": "create"}
+            await self._fire(s, Trigger.GREETED)
+        elif s.state is Step.LANGUAGE:
+            s.on_enter_LANGUAGE()
+        elif s.state is Step.ORGANISATION:
+            s.on_enter_ORGANISATION()
+        elif s.state is Step.ROLE:
+            s.on_enter_ROLE()
+        else:
+            s.context.pop("note", None)
+            await self._fire(s, Trigger.RESUMED)
+
+    async def _cancel(self, s: Session) -> None:
+        if s.state in (Step.ORGANISATION, Step.ROLE, Step.NOTE):
+            s.context = {}
+            s.say(s.t("cancelled"))
+            await self._fire(s, Trigger.CANCELLED)
+        else:
+            s.say(s.t("nothing_to_cancel"))
+
+    async def _text(self, s: Session, text: str) -> None:
+        if s.state is Step.NEW:
+            s.context = {"purpose": "create"}
+            await self._fire(s, Trigger.GREETED)
+        elif s.state is Step.ORGANISATION:
+            await self._organisation_named(s, text)
+        elif s.state is Step.NOTE:
+            await self._note_given(s, text)
+        elif s.state in (Step.LANGUAGE, Step.ROLE):
+            s.say(s.t("use_buttons"))
+            await self._resume(s)
+        elif s.state is Step.ANSWERING:
+            s.say(s.t("hint_answering"))
+            await self._fire(s, Trigger.RESUMED)
+        elif s.state is Step.DONE:
+            s.say(s.t("hint_done"))
+        else:
+            await self._fire(s, Trigger.RESUMED)
+
+    async def _tap(self, s: Session, event: ButtonTapped) -> None:
+        try:
+            tap = decode(event.data)
+        except UnknownActionError:
+            logger.info("unknown button data from a client")
+            s.replies.append(Notice(s.t("stale_button")))
+            return
+        if tap.kind is Kind.LANGUAGE:
+            await self._language_chosen(s, tap.args[0])
+        elif tap.kind is Kind.ROLE:
+            await self._role_chosen(s, tap.args[0])
+        elif tap.kind is Kind.SWITCH:
+            await self._switch(s, tap.partnership_id)
+        elif tap.kind is Kind.CONTINUE:
+            await self._resume(s)
+        else:
+            theme = await self._theme_of(s, tap)
+            if theme is None:
+                return
+            if tap.kind is Kind.ANSWER:
+                await self._answered(s, theme, tap.score, change=False)
+            elif tap.kind is Kind.CHANGE:
+                await self._answered(s, theme, tap.score, change=True)
+            elif tap.kind is Kind.REVIEW:
+                s.say(s.question_text(theme), s.scale_keyboard(theme, Kind.CHANGE))
+            else:
+                s.context["note"] = theme.id
+                await self._fire(s, Trigger.NOTE_OPENED)
+
+    async def _theme_of(self, s: Session, tap: Tap) -> Theme | None:
+        """The theme a question button names, if it still belongs to this user's journey."""
+        theme = s.texts.canvas.theme(tap.theme_id)
+        member = next((m for m in s.memberships if m.partnership_id == tap.partnership_id), None)
+        if theme is None or member is None or not member.role.answers:
+            s.replies.append(Notice(s.t("stale_button")))
+            return None
+        if tap.partnership_id != s.active:
+            s.replies.append(Notice(s.t("other_partnership", organisation=member.organisation)))
+            return None
+        if s.partnership is None or tap.round != s.partnership.round:
+            s.replies.append(Notice(s.t("stale_button")))
+            return None
+        if s.state not in (Step.ANSWERING, Step.NOTE, Step.DONE):
+            s.replies.append(Notice(s.t("stale_button")))
+            return None
+        return theme
+
+    # ------------------------------------------------------------- onboarding
+
+    async def _language_chosen(self, s: Session, code: str) -> None:
+        if code not in LANGUAGES:
+            s.replies.append(Notice(s.t("stale_button")))
+            return
+        s.language = code
+        s.replies.append(Notice(s.t("language_set")))
+        if s.state is Step.LANGUAGE:
+            await self._fire(s, Trigger.LANGUAGE_CHOSEN)
+        elif s.state in (Step.ORGANISATION, Step.ROLE):
+            await self._resume(s)
+        else:
+            await self._fire(s, Trigger.LANGUAGE_CHOSEN)
+            s.say(s.t("language_set"))
+
+    async def _organisation_named(self, s: Session, text: str) -> None:
+        name = " ".join(text.split())
+        if not name or name.startswith("/"):
+            s.say(s.t("organisation_empty"))
+            return
+        if len(name) > self.limits.organisation_max:
+            s.say(s.t("organisation_too_long", limit=self.limits.organisation_max))
+            return
+        if not s.is_joining():
+            s.context["organisation"] = name
+            await self._fire(s, Trigger.ORGANISATION_NAMED)
+            return
+        invite, problem = await self._usable_invite(s, s.context.get("invite", ""))
+        if invite is None:
+            s.context = {}
+            s.say(problem)
+            await self._fire(s, Trigger.CANCELLED)
+            return
+        member = Member(invite.partnership_id, s.user_id, invite.role, name, s.now)
+        s.changes.invites.append(replace(invite, used_by=s.user_id, used_at=s.now))
+        s.context = {}
+        await self._activate(s, invite.partnership_id)
+        s.stage_member(member)
+        await self._tell_members_joined(s, member)
+        s.say(s.t("joined", header=s.header()))
+        await self._fire(s, Trigger.ORGANISATION_NAMED)
+
+    async def _role_chosen(self, s: Session, value: str) -> None:
+        if s.state is not Step.ROLE or value not in {r.value for r in Role}:
+            s.replies.append(Notice(s.t("stale_button")))
+            return
+        role = Role(value)
+        organisation = s.context.get("organisation", "")
+        partnership = Partnership(
+            id=self.new_id(),
+            created_by=s.user_id,
+            created_at=s.now,
+            canvas_version=s.texts.canvas.version,
+            last_activity_at=s.now,
+        )
+        s.changes.partnerships.append(partnership)
+        s.context = {}
+        s.active = partnership.id
+        s.partnership = partnership
+        s.members = []
+        s.answers = {}
+        s.stage_member(Member(partnership.id, s.user_id, role, organisation, s.now))
+        s.say(s.t("partnership_created"))
+        self._issue_invites(s, partnership)
+        await self._fire(s, Trigger.ROLE_CHOSEN)
+
+    def _issue_invites(self, s: Session, partnership: Partnership) -> None:
+        """A fresh invite link for every role still open in the partnership."""
+        taken = {m.role for m in s.members}
+        for admitted in (r for r in Role if r not in taken):
+            token = self.new_token()
+            s.changes.invites.append(
+                Invite(
+                    token=token,
+                    partnership_id=partnership.id,
+                    role=admitted,
+                    created_by=s.user_id,
+                    created_at=s.now,
+                    expires_at=s.now + self.limits.invite_ttl,
+                )
+            )
+            link = self.invite_link(token)
+            s.say(s.t(f"invite_{admitted.value}", link=link, days=self.limits.invite_ttl.days))
+
+    async def _open_invite(self, s: Session, token: str) -> None:
+        invite, problem = await self._usable_invite(s, token)
+        if invite is None:
+            s.say(problem)
+            await self._resume(s)
+            return
+        if any(m.partnership_id == invite.partnership_id for m in s.memberships):
+            s.say(s.t("invite_already_member"))
+            await self._switch(s, invite.partnership_id)
+            return
+        members = await self.repo.members(invite.partnership_id)
+        s.context = {
+            "purpose": "join",
+            "invite": token,
+            "inviter": " & ".join(m.organisation for m in members if m.role.answers),
+        }
+        if s.state is Step.NEW:
+            await self._fire(s, Trigger.GREETED)
+        else:
+            await self._fire(s, Trigger.ONBOARDING_STARTED)
+
+    async def _usable_invite(self, s: Session, token: str) -> tuple[Invite | None, str]:
+        invite = await self.repo.invite(token) if token else None
+        if invite is None or invite.revoked:
+            return None, s.t("invite_unknown")
+        if invite.used_by is not None:
+            return None, s.t("invite_used")
+        if invite.expires_at <= s.now:
+            return None, s.t("invite_expired")
+        members = await self.repo.members(invite.partnership_id)
+        if any(m.user_id == s.user_id for m in members):
+            return None, s.t("invite_already_member")
+        if any(m.role is invite.role for m in members):
+            return None, s.t("invite_full")
+        return invite, ""
+
+    async def _tell_members_joined(self, s: Session, member: Member) -> None:
+        for other in s.members:
+            if other.user_id == s.user_id:
+                continue
+            language = await self._language_of(other.user_id)
+            key = f"member_joined_{member.role.value}"
+            text = self.texts.messages(key, language, organisation=member.organisation)
+            s.replies.append(Send(other.user_id, text))
+
+    async def _language_of(self, user_id: int) -> Language:
+        stored = await self.repo.participant(user_id)
+        if stored is not None and stored.language in LANGUAGES:
+            return stored.language
+        return self.default_language
+
+    # -------------------------------------------------------------- answering
+
+    async def _answered(
+        self, s: Session, theme: Theme, score: int | None, *, change: bool
+    ) -> None:
+        already = theme.id in s.answers
+        if already and not change:
+            s.replies.append(Notice(s.t("already_answered")))
+            s.replies.append(s.answered_view(theme))
+            return
+        s.stage_answer(theme, score)
+        s.context.pop("note", None)
+        s.replies.append(Notice(s.t("saved")))
+        s.replies.append(s.answered_view(theme))
+        if already:
+            await self._fire(s, Trigger.ANSWER_CHANGED)
+            return
+        if not s.has_open_question():
+            self._finish(s)
+        await self._fire(s, Trigger.ANSWERED)
+
+    def _finish(self, s: Session) -> None:
+        me = s.me
+        if me is None or me.finished_at is not None:
+            return
+        s.stage_member(replace(me, finished_at=s.now))
+        other = s.counterpart
+        if other is not None and other.finished_at is not None:
+            s.both_done = True
+
+    async def _note_given(self, s: Session, text: str) -> None:
+        theme = s.texts.canvas.theme(s.context.get("note", ""))
+        note = text.strip()
+        if theme is None:
+            s.context.pop("note", None)
+            await self._fire(s, Trigger.NOTE_GIVEN)
+            return
+        if not note:
+            s.say(s.t("note_empty"))
+            return
+        if len(note) > self.limits.note_max:
+            s.say(s.t("note_too_long", limit=self.limits.note_max, length=len(note)))
+            return
+        first_answer = theme.id not in s.answers
+        s.stage_note(theme, note)
+        s.context.pop("note", None)
+        s.say(s.t("note_saved", title=theme.title(s.language)))
+        if first_answer and not s.has_open_question():
+            self._finish(s)
+        await self._fire(s, Trigger.NOTE_GIVEN)
+
+    # ------------------------------------------------------------- reviewing
+
+    async def _status(self, s: Session) -> None:
+        if s.partnership is None:
+            s.say(s.t("idle"))
+            return
+        counts = await self.repo.answer_counts(s.partnership.id, s.partnership.round)
+        total = len(s.texts.canvas.themes)
+        lines = [s.t("status_title", header=s.header())]
+        for role in (Role.SOCIAL, Role.BUSINESS):
+            member = s.member(role)
+            if member is None:
+                lines.append(s.t(f"status_missing_{role.value}"))
+            else:
+                lines.append(
+                    s.t(
+                        "status_line",
+                        organisation=member.organisation,
+                        answered=min(counts.get(member.user_id, 0), total),
+                        total=total,
+                    )
+                )
+        s.say("\n".join(lines))
+
+    def _review(self, s: Session) -> None:
+        me = s.me
+        if s.partnership is None or me is None or not me.role.answers:
+            s.say(s.t("review_nothing"))
+            return
+        if not s.answers:
+            s.say(s.t("review_empty"))
+            return
+        rows = []
+        for theme in s.texts.canvas.themes:
+            answer = s.answers.get(theme.id)
+            if answer is None:
+                continue
+            mark = "-" if answer.score is None else str(answer.score)
+            data = encode(Kind.REVIEW, s.partnership.id, s.partnership.round, theme.id)
+            label = f"{s.texts.canvas.position(theme.id) + 1}. {theme.title(s.language)}: {mark}"
+            rows.append((Button(label, data),))
+        s.say(
+            s.t(
+                "review_title",
+                header=s.header(),
+                answered=s.answered_count(),
+                total=len(s.texts.canvas.themes),
+            ),
+            tuple(rows),
+        )
+
+    def _switch_menu(self, s: Session) -> None:
+        if len(s.memberships) < 2:
+            s.say(s.t("switch_single"))
+            return
+        rows = tuple(
+            (
+                Button(
+                    ("✅ " if m.partnership_id == s.active else "")
+                    + m.organisation
+                    + f" · {m.partnership_id[:4]}",
+                    encode(Kind.SWITCH, m.partnership_id),
+                ),
+            )
+            for m in s.memberships
+        )
+        s.say(s.t("switch_choose"), rows)
+
+    async def _switch(self, s: Session, partnership_id: str) -> None:
+        if not any(m.partnership_id == partnership_id for m in s.memberships):
+            s.replies.append(Notice(s.t("stale_button")))
+            return
+        if s.state not in (Step.ANSWERING, Step.NOTE, Step.DONE, Step.IDLE):
+            s.say(s.t("finish_step_first"))
+            return
+        await self._activate(s, partnership_id)
+        s.context.pop("note", None)
+        s.say(s.t("switched", header=s.header()))
+        await self._fire(s, Trigger.SWITCHED)
+
+    async def _invite(self, s: Session) -> None:
+        """New invite links for the open roles; links issued before stop working."""
+        if s.partnership is None or s.me is None:
+            s.say(s.t("review_nothing"))
+            return
+        for old in await self.repo.invites(s.partnership.id):
+            if old.used_by is None and not old.revoked:
+                s.changes.invites.append(replace(old, revoked=True))
+        if {m.role for m in s.members} >= set(Role):
+            s.say(s.t("invite_complete"))
+            return
+        self._issue_invites(s, s.partnership)

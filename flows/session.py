@@ -1,0 +1,294 @@
+"""One participant's conversation during one update: the model the state machine drives.
+
+A Session holds what was loaded for this update, stages every change in memory and collects
+the replies. Entering a state produces that state's prompt; conditions read the loaded data.
+Nothing here touches storage: the journey persists ``changes`` after the trigger returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flows.actions import SKIP, Action, Button, Edit, Keyboard, Kind, Send, encode
+from flows.canvas import Canvas, Language, Theme
+from flows.machine import Step
+from flows.messages import Markup, Messages
+from storage.records import Answer, Changes, Member, Participant, Partnership, Role
+
+
+@dataclass(slots=True)
+class Texts:
+    """The content a session renders: the canvas and every user-facing string."""
+
+    canvas: Canvas
+    messages: Messages
+
+
+@dataclass(eq=False)
+class Session:
+    """The model for ``flows.machine``: loaded data, staged changes and the replies."""
+
+    texts: Texts
+    user_id: int
+    state: Step
+    language: Language
+    now: datetime
+    active: str | None = None
+    context: dict[str, str] = field(default_factory=dict)
+    memberships: list[Member] = field(default_factory=list)
+    partnership: Partnership | None = None
+    members: list[Member] = field(default_factory=list)
+    answers: dict[str, Answer] = field(default_factory=dict)
+    changes: Changes = field(default_factory=Changes)
+    replies: list[Action] = field(default_factory=list)
+    both_done: bool = False  # this update finished the round for both partners
+
+    # ----------------------------------------------------------------- reading
+
+    def t(self, key: str, /, **values: object) -> Markup:
+        return self.texts.messages(key, self.language, **values)
+
+    @property
+    def me(self) -> Member | None:
+        return next((m for m in self.members if m.user_id == self.user_id), None)
+
+    @property
+    def counterpart(self) -> Member | None:
+        me = self.me
+        if me is None:
+            return None
+        if me.role is Role.FACILITATOR:
+            return None
+        return next((m for m in self.members if m.role is me.role.counterpart), None)
+
+    def member(self, role: Role) -> Member | None:
+        return next((m for m in self.members if m.role is role), None)
+
+    def open_theme(self) -> Theme | None:
+        return self.texts.canvas.next_open(self.answers.keys() & self._theme_ids)
+
+    @property
+    def _theme_ids(self) -> set[str]:
+        return {t.id for t in self.texts.canvas.themes}
+
+    def answered_count(self) -> int:
+        return len(self.answers.keys() & self._theme_ids)
+
+    # -------------------------------------------------------------- conditions
+
+    def is_joining(self, *_: object) -> bool:
+        return self.context.get("purpose") == "join"
+
+    def answers_canvas(self, *_: object) -> bool:
+        me = self.me
+        return me is not None and me.role.answers
+
+    def has_open_question(self, *_: object) -> bool:
+        return self.open_theme() is not None
+
+    # ------------------------------------------------------------------ staging
+
+    def snapshot(self) -> Participant:
+        return Participant(
+            user_id=self.user_id,
+            state=self.state.value,
+            language=self.language,
+            active_partnership=self.active,
+            context=dict(self.context),
+            updated_at=self.now,
+        )
+
+    def stage_answer(self, theme: Theme, score: int | None) -> Answer:
+        partnership = self.partnership
+        if partnership is None:
+            raise RuntimeError("an answer needs an active partnership")
+        previous = self.answers.get(theme.id)
+        answer = Answer(
+            partnership_id=partnership.id,
+            round=partnership.round,
+            user_id=self.user_id,
+            theme_id=theme.id,
+            canvas_version=self.texts.canvas.version,
+            score=score,
+            note=previous.note if previous else None,
+            answered_at=self.now,
+        )
+        self._put_answer(answer)
+        return answer
+
+    def stage_note(self, theme: Theme, note: str) -> None:
+        previous = self.answers.get(theme.id)
+        if previous is None:
+            previous = self.stage_answer(theme, None)
+        self._put_answer(
+            Answer(
+                partnership_id=previous.partnership_id,
+                round=previous.round,
+                user_id=previous.user_id,
+                theme_id=previous.theme_id,
+                canvas_version=previous.canvas_version,
+                score=previous.score,
+                note=note,
+                answered_at=self.now,
+            )
+        )
+
+    def _put_answer(self, answer: Answer) -> None:
+        self.answers[answer.theme_id] = answer
+        staged = self.changes.answers
+        staged[:] = [a for a in staged if a.theme_id != answer.theme_id]
+        staged.append(answer)
+
+    def stage_member(self, member: Member) -> None:
+        self.members = [m for m in self.members if m.user_id != member.user_id] + [member]
+        self.memberships = [
+            m for m in self.memberships if m.partnership_id != member.partnership_id
+        ] + [member]
+        self.changes.members = [m for m in self.changes.members if m.user_id != member.user_id] + [
+            member
+        ]
+
+    def say(self, text: str, keyboard: Keyboard = ()) -> None:
+        self.replies.append(Send(self.user_id, text, keyboard))
+
+    # --------------------------------------------------------------- rendering
+
+    def header(self) -> Markup:
+        """Which partnership a message belongs to: own organisation and the partner."""
+        me = self.me
+        if me is None:
+            return Markup("")
+        if me.role is Role.FACILITATOR:
+            social, business = self.member(Role.SOCIAL), self.member(Role.BUSINESS)
+            return self.t(
+                "header",
+                own=social.organisation if social else self.t("someone"),
+                other=business.organisation if business else self.t("someone"),
+            )
+        other = self.counterpart
+        return self.t(
+            "header",
+            own=me.organisation,
+            other=other.organisation if other else self.t("partner_not_joined"),
+        )
+
+    def question_text(self, theme: Theme) -> Markup:
+        canvas = self.texts.canvas
+        return self.t(
+            "question",
+            header=self.header(),
+            number=canvas.position(theme.id) + 1,
+            total=len(canvas.themes),
+            phase=canvas.phase(theme.phase).title(self.language),
+            part=canvas.parts[theme.part](self.language),
+            title=theme.title(self.language),
+            statement=theme.statement(self.language),
+        )
+
+    def scale_keyboard(self, theme: Theme, kind: Kind) -> Keyboard:
+        partnership = self.partnership
+        if partnership is None:
+            return ()
+        ids = (partnership.id, partnership.round, theme.id)
+        rows = [
+            (Button(f"{score} · {label(self.language)}", encode(kind, *ids, score)),)
+            for score, label in enumerate(self.texts.canvas.scale, start=1)
+        ]
+        rows.append((Button(self.t("button_skip"), encode(kind, *ids, SKIP)),))
+        return tuple(rows)
+
+    def answered_view(self, theme: Theme) -> Edit:
+        """The question as it stays in the chat once answered: the choice and a note button."""
+        answer = self.answers[theme.id]
+        partnership = self.partnership
+        if partnership is None:
+            raise RuntimeError("an answered view needs an active partnership")
+        if answer.score is None:
+            choice = self.t("choice_skipped")
+        else:
+            label = self.texts.canvas.scale[answer.score - 1](self.language)
+            choice = self.t("choice", score=answer.score, label=label)
+        text = self.t("answered", question=self.question_text(theme), choice=choice)
+        if answer.note:
+            text = self.t("answered_with_note", answered=text, note=answer.note)
+        note_key = "button_change_note" if answer.note else "button_add_note"
+        data = encode(Kind.NOTE, partnership.id, partnership.round, theme.id)
+        return Edit(text, ((Button(self.t(note_key), data),),))
+
+    # ---------------------------------------------------------- entering states
+
+    def on_enter_LANGUAGE(self, *_: object) -> None:  # noqa: N802 (transitions' naming)
+        self.say(self.t("welcome"), language_keyboard())
+
+    def on_enter_ORGANISATION(self, *_: object) -> None:  # noqa: N802
+        if self.is_joining():
+            self.say(self.t("ask_organisation_join", inviter=self.context.get("inviter", "")))
+        else:
+            self.say(self.t("ask_organisation_new"))
+
+    def on_enter_ROLE(self, *_: object) -> None:  # noqa: N802
+        self.say(
+            self.t("ask_role", organisation=self.context.get("organisation", "")),
+            (
+                (Button(self.t("role_social"), encode(Kind.ROLE, Role.SOCIAL.value)),),
+                (Button(self.t("role_business"), encode(Kind.ROLE, Role.BUSINESS.value)),),
+                (Button(self.t("role_facilitator"), encode(Kind.ROLE, Role.FACILITATOR.value)),),
+            ),
+        )
+
+    def on_enter_ANSWERING(self, *_: object) -> None:  # noqa: N802
+        theme = self.open_theme()
+        if theme is None:
+            raise RuntimeError("entered ANSWERING without an open question")
+        canvas = self.texts.canvas
+        if theme is canvas.themes_in(theme.phase)[0]:
+            phase = canvas.phase(theme.phase)
+            self.say(
+                self.t(
+                    "phase_intro",
+                    title=phase.title(self.language),
+                    intro=phase.intro(self.language),
+                )
+            )
+        self.say(self.question_text(theme), self.scale_keyboard(theme, Kind.ANSWER))
+
+    def on_enter_NOTE(self, *_: object) -> None:  # noqa: N802
+        theme = self.texts.canvas.theme(self.context.get("note", ""))
+        if theme is None:
+            raise RuntimeError("entered NOTE without a theme")
+        self.say(
+            self.t(
+                "ask_note",
+                header=self.header(),
+                title=theme.title(self.language),
+                question=theme.question(self.language),
+            )
+        )
+
+    def on_enter_DONE(self, *_: object) -> None:  # noqa: N802
+        other = self.counterpart
+        self.say(
+            self.t(
+                "done",
+                header=self.header(),
+                total=len(self.texts.canvas.themes),
+                partner=other.organisation if other else self.t("your_partner"),
+            )
+        )
+
+    def on_enter_IDLE(self, *_: object) -> None:  # noqa: N802
+        me = self.me
+        if me is not None and me.role is Role.FACILITATOR:
+            self.say(self.t("idle_facilitator", header=self.header()))
+        else:
+            self.say(self.t("idle"))
+
+
+def language_keyboard() -> Keyboard:
+    return (
+        (
+            Button("🇳🇱 Nederlands", encode(Kind.LANGUAGE, "nl")),
+            Button("🇬🇧 English", encode(Kind.LANGUAGE, "en")),
+        ),
+    )
