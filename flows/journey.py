@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -42,8 +42,6 @@ class Limits:
     invite_ttl: timedelta = timedelta(days=14)
 
 
-BothDoneHook = Callable[[Partnership], Awaitable[list[Action]]]
-
 
 class Journey:
     """Everything a participant can do, independent of the chat transport."""
@@ -70,7 +68,6 @@ class Journey:
         self.new_token = new_token
         self.new_id = new_id
         self.machine = build_machine()
-        self.on_both_done: BothDoneHook | None = None
 
     # ------------------------------------------------------------------ entry
 
@@ -87,9 +84,21 @@ class Journey:
         finally:
             self.machine.remove_model(session)
         await self._persist(session)
-        if session.both_done and self.on_both_done is not None and session.partnership is not None:
-            session.replies.extend(await self.on_both_done(session.partnership))
+        if session.both_done and session.partnership is not None:
+            session.replies.extend(await self._tell_both_done(session.partnership))
         return session.replies
+
+    async def _tell_both_done(self, partnership: Partnership) -> list[Action]:
+        """Tell every member of a partnership that both partners have finished."""
+        members = await self.repo.members(partnership.id)
+        replies: list[Action] = []
+        for member in members:
+            language = await self._language_of(member.user_id)
+            header = _header(self.texts.messages, language, members)
+            replies.append(
+                Send(member.user_id, self.texts.messages("both_done", language, header=header))
+            )
+        return replies
 
     async def _fire(self, s: Session, trigger: Trigger) -> None:
         """Run one trigger on the session; MachineError when it is not valid in its state."""
@@ -566,3 +575,13 @@ class Journey:
             s.say(s.t("invite_complete"))
             return
         self._issue_invites(s, s.partnership)
+
+
+def _header(messages: Messages, language: Language, members: list[Member]) -> str:
+    names = {m.role: m.organisation for m in members}
+    return messages(
+        "header",
+        language,
+        own=names.get(Role.SOCIAL, "…"),
+        other=names.get(Role.BUSINESS, "…"),
+    )

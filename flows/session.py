@@ -268,6 +268,9 @@ class Session:
 
     def on_enter_DONE(self, *_: object) -> None:  # noqa: N802
         other = self.counterpart
+        if other is not None and other.finished_at is not None:
+            self.say(self.t("done_together", header=self.header()))
+            return
         self.say(
             self.t(
                 "done",

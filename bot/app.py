@@ -1,0 +1,108 @@
+"""The composition root: settings -> storage -> flows -> Application, built once.
+
+Every dependency is a parameter with a production default, so tests pass their own
+request layer or repository (cosmicpython's bootstrap). The database is opened in
+``post_init`` and closed in ``post_shutdown`` (PTB's rules-bot).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.context import CanvasApp, CanvasContext, Services
+from bot.handlers import errors, journey
+from bot.settings import Settings
+from flows.canvas import LANGUAGES, load_canvas
+from flows.events import Command
+from flows.journey import Journey
+from flows.messages import load_messages
+from storage.repository import Repository
+from storage.sqlite import SqliteRepository
+
+logger = logging.getLogger(__name__)
+
+RepositoryOpener = Callable[[Settings], Awaitable[Repository]]
+RepositoryCloser = Callable[[Repository], Awaitable[None]]
+
+
+async def open_sqlite(settings: Settings) -> Repository:
+    return await SqliteRepository.open(settings.database_path)
+
+
+async def close_sqlite(repo: Repository) -> None:
+    if isinstance(repo, SqliteRepository):
+        await repo.close()
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    open_repository: RepositoryOpener = open_sqlite,
+    close_repository: RepositoryCloser = close_sqlite,
+    rate_limiter: bool = True,
+) -> CanvasApp:
+    """Build the Application; content is validated here, so bad content stops start-up."""
+    canvas, messages = load_canvas(), load_messages()
+
+    class BoundServices(Services):
+        """bot_data must be a no-argument type; this one carries the loaded content."""
+
+        def __init__(self) -> None:
+            super().__init__(canvas, messages)
+
+    context_types = ContextTypes(context=CanvasContext, bot_data=BoundServices)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_file_url)
+        .context_types(context_types)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+
+    async def post_init(app: CanvasApp) -> None:
+        services = app.bot_data
+        repo = await open_repository(settings)
+        services.journey_ = Journey(
+            repo,
+            services.canvas,
+            services.messages,
+            bot_username=app.bot.username,
+            default_language=settings.default_language,
+        )
+        await _set_commands(app, services)
+        logger.info("ready as bot %s with canvas %s", app.bot.id, services.canvas.version)
+
+    async def post_shutdown(app: CanvasApp) -> None:
+        services = app.bot_data
+        if services.journey_ is not None:
+            await close_repository(services.journey_.repo)
+            services.journey_ = None
+
+    app: CanvasApp = builder.post_init(post_init).post_shutdown(post_shutdown).build()  # type: ignore[assignment]
+    journey.register(app)
+    errors.register(app)
+    return app
+
+
+async def _set_commands(app: CanvasApp, services: Services) -> None:
+    """The command menu, in Dutch by default and in English for English clients."""
+    menu = [c for c in Command if c is not Command.START]
+    for language in LANGUAGES:
+        commands = [
+            BotCommand(c.value, str(services.messages(f"cmd_{c.value}", language))) for c in menu
+        ]
+        code = None if language == "nl" else language
+        await app.bot.set_my_commands(commands, language_code=code)

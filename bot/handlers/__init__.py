@@ -1,0 +1,1 @@
+"""Handlers, one module per concern; each module registers its own."""

@@ -1,0 +1,53 @@
+"""The canvas journey: commands, text and button taps, each turned into one flow event."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import CanvasApp, CanvasContext
+from bot.render import render
+from flows.events import ButtonTapped, Command, CommandSent, Event, TextSent, User
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def _user(update: Update) -> User | None:
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    return User(user.id, user.language_code)
+
+
+async def _run(update: Update, context: CanvasContext, event: Event) -> None:
+    actions = await context.journey.handle(event)
+    await render(context.bot, actions, update.callback_query)
+
+
+async def on_command(update: Update, context: CanvasContext) -> None:
+    user, message = _user(update), update.effective_message
+    if user is None or message is None or not message.text:
+        return
+    name = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    argument = " ".join(context.args or [])
+    await _run(update, context, CommandSent(user, Command(name), argument))
+
+
+async def on_text(update: Update, context: CanvasContext) -> None:
+    user, message = _user(update), update.effective_message
+    if user is None or message is None or message.text is None:
+        return
+    await _run(update, context, TextSent(user, message.text))
+
+
+async def on_button(update: Update, context: CanvasContext) -> None:
+    user, query = _user(update), update.callback_query
+    if user is None or query is None:
+        return
+    await _run(update, context, ButtonTapped(user, query.data or ""))
+
+
+def register(app: CanvasApp) -> None:
+    app.add_handler(CommandHandler([c.value for c in Command], on_command, filters=PRIVATE))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(CallbackQueryHandler(on_button))
