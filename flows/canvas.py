@@ -140,11 +140,12 @@ def parse_canvas(raw: str, source: str = "canvas.toml") -> Canvas:
     """Parse and validate canvas TOML; raise ContentError that names the bad entry."""
     try:
         data = tomllib.loads(raw)
-        return Canvas.model_validate(data)
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(f"{source}: not valid TOML: {exc}") from exc
+    try:
+        return Canvas.model_validate(data)
     except ValidationError as exc:
-        raise ContentError(f"{source}: {_describe(exc)}") from exc
+        raise ContentError(f"{source}: {_describe(exc, data)}") from exc
 
 
 def load_canvas() -> Canvas:
@@ -153,9 +154,18 @@ def load_canvas() -> Canvas:
     return parse_canvas(raw)
 
 
-def _describe(exc: ValidationError) -> str:
-    parts = []
+def _describe(exc: ValidationError, data: dict[str, object]) -> str:
+    """Each error with its place; a theme or phase is named by its id, not its index."""
+    described = []
     for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)
+        loc = [str(p) for p in error["loc"]]
+        if len(loc) > 1 and loc[0] in ("themes", "phases") and loc[1].isdigit():
+            entries = data.get(loc[0])
+            index = int(loc[1])
+            if isinstance(entries, list) and index < len(entries):
+                entry = entries[index]
+                if isinstance(entry, dict) and "id" in entry:
+                    loc[1] = f"{loc[1]}[id={entry['id']}]"
+        where = ".".join(loc) or "(top level)"
+        described.append(f"{where}: {error['msg']}")
+    return "; ".join(described)

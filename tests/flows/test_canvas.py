@@ -258,14 +258,14 @@ def test_missing_english_text_names_the_field(raw: str, canvas: Canvas) -> None:
     kept = "".join(line for line in lines if not line.startswith("statement.en"))
     assert kept != block
     message = _error(_replace_once(raw, block, kept))
-    assert f"themes.{canvas.position('equality')}.statement.en" in message
+    assert f"themes.{canvas.position('equality')}[id=equality].statement.en" in message
     assert "Field required" in message
 
 
 def test_missing_english_in_hand_written_canvas_names_the_field() -> None:
     """An inline text with only Dutch is rejected with the path to the missing English."""
     bad = _replace_once(MINIMAL, '{ nl = "Hoe?", en = "How?" }', '{ nl = "Hoe?" }')
-    assert "themes.1.question.en: Field required" in _error(bad)
+    assert "themes.1[id=beta].question.en: Field required" in _error(bad)
 
 
 def test_scale_with_four_entries_is_rejected(raw: str) -> None:
