@@ -332,12 +332,12 @@ class Journey:
             return
         member = Member(invite.partnership_id, s.user_id, invite.role, name, s.now)
         s.changes.invites.append(replace(invite, used_by=s.user_id, used_at=s.now))
-        s.context = {}
         await self._activate(s, invite.partnership_id)
         s.stage_member(member)
         await self._tell_members_joined(s, member)
         s.say(s.t("joined", header=s.header()))
         await self._fire(s, Trigger.ORGANISATION_NAMED)
+        s.context = {}
 
     async def _role_chosen(self, s: Session, value: str) -> None:
         if s.state is not Step.ROLE or value not in {r.value for r in Role}:

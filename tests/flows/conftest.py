@@ -1,0 +1,168 @@
+"""A small canvas and a journey wired to the in-memory repository, with a fixed clock."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flows.actions import Action, Button, Edit, Send
+from flows.canvas import Canvas, parse_canvas
+from flows.events import ButtonTapped, Command, CommandSent, TextSent, User
+from flows.journey import Journey
+from flows.messages import Messages, load_messages
+from storage.memory import InMemoryRepository
+
+SMALL_CANVAS = """
+version = "test.1"
+scale = [
+  {nl = "helemaal oneens", en = "strongly disagree"},
+  {nl = "oneens", en = "disagree"},
+  {nl = "neutraal", en = "neutral"},
+  {nl = "eens", en = "agree"},
+  {nl = "helemaal eens", en = "strongly agree"},
+]
+[parts]
+partnership = {nl = "Partnerschap", en = "Partnership"}
+resources = {nl = "Middelen", en = "Resources"}
+value = {nl = "Waardecreatie", en = "Value creation"}
+
+[[phases]]
+id = "orientation"
+title = {nl = "Oriëntatie", en = "Orientation"}
+intro = {nl = "De basis.", en = "The basis."}
+[[phases]]
+id = "integration"
+title = {nl = "Integratie", en = "Integration"}
+intro = {nl = "Organiseren.", en = "Organising."}
+
+[[themes]]
+id = "selection"
+phase = "orientation"
+part = "partnership"
+title = {nl = "Selectie", en = "Selection"}
+statement = {nl = "Wij passen bij elkaar.", en = "We fit together."}
+question = {nl = "Waarom juist wij?", en = "Why us?"}
+[[themes]]
+id = "resources"
+phase = "orientation"
+part = "resources"
+title = {nl = "Middelen", en = "Resources"}
+statement = {nl = "Onze middelen vullen elkaar aan.", en = "Our resources complement."}
+question = {nl = "Wat brengt ieder in?", en = "What does each bring?"}
+[[themes]]
+id = "trust"
+phase = "integration"
+part = "partnership"
+title = {nl = "Vertrouwen", en = "Trust"}
+statement = {nl = "Wij vertrouwen elkaar.", en = "We trust each other."}
+question = {nl = "Wat maakt vertrouwen?", en = "What builds trust?"}
+"""
+
+START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def canvas() -> Canvas:
+    return parse_canvas(SMALL_CANVAS)
+
+
+@pytest.fixture
+def messages() -> Messages:
+    return load_messages()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def repo() -> InMemoryRepository:
+    return InMemoryRepository()
+
+
+JourneyFactory = Callable[[], Journey]
+
+
+@pytest.fixture
+def make_journey(
+    repo: InMemoryRepository, canvas: Canvas, messages: Messages, clock: Clock
+) -> JourneyFactory:
+    """A new Journey on the same repository, as after a restart."""
+    tokens = (f"tok{n:04d}" for n in itertools.count())
+    ids = (f"p{n:04d}" for n in itertools.count())
+
+    def make() -> Journey:
+        return Journey(
+            repo,
+            canvas,
+            messages,
+            bot_username="canvas_test_bot",
+            clock=clock,
+            new_token=lambda: next(tokens),
+            new_id=lambda: next(ids),
+        )
+
+    return make
+
+
+@pytest.fixture
+def journey(make_journey: JourneyFactory) -> Journey:
+    return make_journey()
+
+
+class Person:
+    """One user talking to the journey, remembering the last buttons they were shown."""
+
+    def __init__(self, journey: Journey, user_id: int, language: str = "nl") -> None:
+        self.journey = journey
+        self.user = User(user_id, language)
+        self.replies: list[Action] = []
+
+    async def command(self, command: Command, argument: str = "") -> list[Action]:
+        return await self._run(CommandSent(self.user, command, argument))
+
+    async def say(self, text: str) -> list[Action]:
+        return await self._run(TextSent(self.user, text))
+
+    async def tap(self, data: str) -> list[Action]:
+        return await self._run(ButtonTapped(self.user, data))
+
+    async def _run(self, event: CommandSent | TextSent | ButtonTapped) -> list[Action]:
+        self.replies = await self.journey.handle(event)
+        return self.replies
+
+    def buttons(self) -> list[Button]:
+        found: list[Button] = []
+        for action in self.replies:
+            if isinstance(action, Send | Edit):
+                for row in action.keyboard:
+                    found.extend(row)
+        return found
+
+    def button(self, prefix: str) -> str:
+        """The data of the first button shown whose data starts with ``prefix``."""
+        for button in self.buttons():
+            if button.data and button.data.startswith(prefix):
+                return button.data
+        raise AssertionError(f"no button {prefix!r} among {[b.data for b in self.buttons()]}")
+
+    def texts(self) -> list[str]:
+        return [a.text for a in self.replies if isinstance(a, Send | Edit)]
+
+    def text(self) -> str:
+        return "\n".join(self.texts())

@@ -1,0 +1,337 @@
+"""The canvas journey driven through flows/ alone: no Telegram, an in-memory repository."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from flows.actions import Edit, Kind, Notice, Send, encode
+from flows.events import Command
+from flows.journey import Journey
+from flows.machine import Step
+from storage.memory import InMemoryRepository
+from storage.records import Role
+from tests.flows.conftest import Clock, JourneyFactory, Person
+
+SOCIAL, BUSINESS, FACILITATOR = 101, 202, 303
+
+
+def invite_token(person: Person, role: str = "business") -> str:
+    """The token of the invite link for ``role`` among the last replies."""
+    marker = {"business": "reguliere onderneming", "social": "sociale onderneming"}[role]
+    for text in person.texts():
+        if marker in text and "start=" in text:
+            match = re.search(r"start=([\w-]+)", text)
+            assert match
+            return match.group(1)
+    raise AssertionError(f"no {role} invite in {person.texts()}")
+
+
+async def start_partnership(person: Person, organisation: str, role: Role) -> str:
+    """Onboard a new user who starts a partnership; returns the partner's invite token."""
+    await person.command(Command.START)
+    await person.tap(person.button("l:nl"))
+    await person.say(organisation)
+    await person.tap(encode(Kind.ROLE, role.value))
+    return invite_token(person, role.counterpart.value)
+
+
+async def join(person: Person, token: str, organisation: str) -> None:
+    await person.command(Command.START, token)
+    await person.tap(person.button("l:"))
+    await person.say(organisation)
+
+
+async def answer_all(person: Person, score: int = 4) -> None:
+    """Tap ``score`` on every question until none is left."""
+    for _ in range(10):
+        try:
+            data = person.button("a:")
+        except AssertionError:
+            return
+        await person.tap(data.rsplit(":", 1)[0] + f":{score}")
+    raise AssertionError("the journey never ended")
+
+
+@pytest.fixture
+def social(journey: Journey) -> Person:
+    return Person(journey, SOCIAL)
+
+
+@pytest.fixture
+def business(journey: Journey) -> Person:
+    return Person(journey, BUSINESS)
+
+
+async def test_first_contact_welcomes_and_asks_the_language(
+    social: Person, repo: InMemoryRepository
+) -> None:
+    """A new user's /start gets the welcome with a language choice, and the step is stored."""
+    await social.command(Command.START)
+    assert "Welkom" in social.text()
+    assert {b.data for b in social.buttons()} == {"l:nl", "l:en"}
+    stored = await repo.participant(SOCIAL)
+    assert stored is not None
+    assert stored.state == Step.LANGUAGE.value
+
+
+async def test_telegram_language_sets_the_default(journey: Journey) -> None:
+    """A client in English is welcomed in English before choosing."""
+    person = Person(journey, 1, language="en-GB")
+    await person.command(Command.START)
+    assert "Welcome" in person.text()
+
+
+async def test_starting_a_partnership_gives_invites_and_the_first_question(
+    social: Person, repo: InMemoryRepository
+) -> None:
+    """Organisation and role create a partnership, an invite link and the first question."""
+    token = await start_partnership(social, "Bakkerij <De Korrel>", Role.SOCIAL)
+    assert "https://t.me/canvas_test_bot?start=" + token in social.text()
+    assert "1/3" in social.text()
+    assert "Bakkerij &lt;De Korrel&gt;" in social.text()
+    memberships = await repo.memberships(SOCIAL)
+    assert [(m.role, m.organisation) for m in memberships] == [
+        (Role.SOCIAL, "Bakkerij <De Korrel>")
+    ]
+    invite = await repo.invite(token)
+    assert invite is not None
+    assert invite.role is Role.BUSINESS
+
+
+async def test_the_partner_joins_by_link_and_the_creator_is_told(
+    social: Person, business: Person, repo: InMemoryRepository
+) -> None:
+    """The invite makes the partner the other kind of organisation and tells the creator."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    told = [a for a in business.replies if isinstance(a, Send) and a.chat_id == SOCIAL]
+    assert len(told) == 1
+    assert "Jansen BV" in told[0].text
+    assert "1/3" in business.text()
+    members = await repo.members((await repo.memberships(SOCIAL))[0].partnership_id)
+    assert {m.role for m in members} == {Role.SOCIAL, Role.BUSINESS}
+
+
+async def test_one_tap_answers_edits_the_question_and_asks_the_next(
+    social: Person, repo: InMemoryRepository
+) -> None:
+    """A scale tap stores the answer, edits the message to show it and sends the next one."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    data = social.button("a:")
+    assert data.endswith(":1")
+    await social.tap(data.rsplit(":", 1)[0] + ":4")
+    edits = [a for a in social.replies if isinstance(a, Edit)]
+    assert len(edits) == 1
+    assert "4 · eens" in edits[0].text
+    assert [b.data for row in edits[0].keyboard for b in row] == [
+        data.replace("a:", "n:").rsplit(":", 1)[0]
+    ]
+    assert "2/3" in social.text()
+    pid = data.split(":")[1]
+    answers = await repo.answers(pid, 1, SOCIAL)
+    assert [(a.theme_id, a.score) for a in answers] == [("selection", 4)]
+
+
+async def test_a_doubled_tap_never_answers_the_next_question(
+    social: Person, repo: InMemoryRepository
+) -> None:
+    """Tapping an answered question's button again stores nothing and asks nothing new."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    first = social.button("a:").rsplit(":", 1)[0]
+    await social.tap(first + ":4")
+    await social.tap(first + ":2")
+    assert any(isinstance(a, Notice) for a in social.replies)
+    assert not any(isinstance(a, Send) for a in social.replies)
+    pid = first.split(":")[1]
+    answers = await repo.answers(pid, 1, SOCIAL)
+    assert [(a.theme_id, a.score) for a in answers] == [("selection", 4)]
+
+
+async def test_crafted_buttons_change_nothing(social: Person, repo: InMemoryRepository) -> None:
+    """Unknown ids, bad scores and other partnerships get a notice and store nothing."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    pid = social.button("a:").split(":")[1]
+    for data in (
+        f"a:{pid}:1:selection:7",
+        f"a:{pid}:1:selection:0",
+        f"a:{pid}:1:selection:x",
+        f"a:{pid}:1:nosuchtheme:3",
+        "a:otherpartner:1:selection:3",
+        f"a:{pid}:2:selection:3",
+        "zz:nonsense",
+        "",
+    ):
+        await social.tap(data)
+        assert [type(a) for a in social.replies] == [Notice], data
+    assert await repo.answers(pid, 1, SOCIAL) == []
+
+
+async def test_skip_then_all_answered_is_done_and_both_are_told(
+    social: Person, business: Person
+) -> None:
+    """A skipped question counts as answered; the second to finish triggers the both-done note."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await social.tap(social.button("a:").rsplit(":", 1)[0] + ":s")
+    await answer_all(social)
+    assert "Klaar" in social.text()
+    await join(business, token, "Jansen BV")
+    await answer_all(business, score=2)
+    chats = sorted(a.chat_id for a in business.replies if isinstance(a, Send) and "allebei" in a.text)
+    assert chats == [SOCIAL, BUSINESS, BUSINESS]
+
+
+async def test_a_note_is_taken_from_the_next_message_and_the_journey_continues(
+    social: Person, repo: InMemoryRepository
+) -> None:
+    """The note button asks the reflection question; the next text is the note."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await social.tap(social.button("a:").rsplit(":", 1)[0] + ":3")
+    await social.tap(social.button("n:"))
+    assert "Waarom juist wij?" in social.text()
+    await social.say("Omdat <wij> & zij 🙂 عربى")
+    assert "opgeslagen" in social.text()
+    assert "2/3" in social.text()
+    pid = social.button("a:").split(":")[1]
+    answers = await repo.answers(pid, 1, SOCIAL)
+    assert answers[0].note == "Omdat <wij> & zij 🙂 عربى"
+    assert answers[0].score == 3
+
+
+async def test_a_note_over_the_limit_is_refused_and_kept_waiting(social: Person) -> None:
+    """A note longer than 1000 characters is refused with the limit named; nothing is cut."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await social.tap(social.button("a:").rsplit(":", 1)[0] + ":3")
+    await social.tap(social.button("n:"))
+    await social.say("x" * 1001)
+    assert "1000" in social.text()
+    assert "1001" in social.text()
+    await social.say("short")
+    assert "opgeslagen" in social.text()
+
+
+async def test_a_restart_resumes_at_the_first_unanswered_question(
+    make_journey: JourneyFactory, repo: InMemoryRepository
+) -> None:
+    """A new Journey on the same storage continues where the user left off."""
+    first = Person(make_journey(), SOCIAL)
+    await start_partnership(first, "De Korrel", Role.SOCIAL)
+    await first.tap(first.button("a:").rsplit(":", 1)[0] + ":5")
+    again = Person(make_journey(), SOCIAL)
+    await again.say("hallo")
+    assert "2/3" in again.text()
+    await again.command(Command.RESUME)
+    assert "2/3" in again.text()
+    pid = again.button("a:").split(":")[1]
+    assert len(await repo.answers(pid, 1, SOCIAL)) == 1
+
+
+async def test_review_changes_an_answer_without_moving_on(
+    social: Person, repo: InMemoryRepository
+) -> None:
+    """/review lists answers; changing one stores the new score and sends no next question."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await social.tap(social.button("a:").rsplit(":", 1)[0] + ":5")
+    await social.command(Command.REVIEW)
+    await social.tap(social.button("e:"))
+    change = social.button("c:").rsplit(":", 1)[0] + ":1"
+    await social.tap(change)
+    assert "1 · helemaal oneens" in social.text()
+    assert not any(isinstance(a, Send) for a in social.replies)
+    pid = change.split(":")[1]
+    answers = await repo.answers(pid, 1, SOCIAL)
+    assert [(a.theme_id, a.score) for a in answers] == [("selection", 1)]
+
+
+async def test_status_shows_counts_never_answers(social: Person, business: Person) -> None:
+    """/status shows how far each partner is, not what they answered."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    await business.tap(business.button("a:").rsplit(":", 1)[0] + ":1")
+    await social.command(Command.STATUS)
+    text = social.text()
+    assert "De Korrel: 0/3" in text
+    assert "Jansen BV: 1/3" in text
+    assert "oneens" not in text
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("unknown", "ken ik niet"),
+        ("used", "al gebruikt"),
+        ("expired", "verlopen"),
+        ("own", "doet al mee"),
+    ],
+)
+async def test_bad_invites_are_explained(
+    setup: str, expected: str, social: Person, business: Person, journey: Journey, clock: Clock
+) -> None:
+    """Unknown, used, expired and own invite links each get their own clear message."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    person = business
+    if setup == "unknown":
+        token = "nosuchtoken"
+    elif setup == "used":
+        await join(business, token, "Jansen BV")
+        person = Person(journey, 999)
+    elif setup == "expired":
+        clock.advance(days=15)
+    else:
+        person = social
+    await person.command(Command.START, token)
+    assert expected in person.text().lower()
+
+
+async def test_cancel_during_onboarding_keeps_existing_answers(
+    social: Person, repo: InMemoryRepository
+) -> None:
+    """/new then /cancel returns to the current partnership's question."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await social.tap(social.button("a:").rsplit(":", 1)[0] + ":4")
+    await social.command(Command.NEW)
+    assert "naam van jouw organisatie" in social.text()
+    await social.command(Command.CANCEL)
+    assert "2/3" in social.text()
+
+
+async def test_switch_moves_between_partnerships(social: Person) -> None:
+    """With two partnerships, /switch offers both and every question names its partnership."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await social.tap(social.button("a:").rsplit(":", 1)[0] + ":4")
+    await social.command(Command.NEW)
+    await social.say("De Korrel Oost")
+    await social.tap(encode(Kind.ROLE, Role.SOCIAL.value))
+    assert "De Korrel Oost" in social.text()
+    assert "1/3" in social.text()
+    await social.command(Command.SWITCH)
+    first = next(b.data for b in social.buttons() if b.label.startswith("De Korrel ·"))
+    assert first is not None
+    await social.tap(first)
+    assert "2/3" in social.text()
+
+
+async def test_facilitator_invite_never_answers(
+    social: Person, journey: Journey, repo: InMemoryRepository
+) -> None:
+    """A facilitator joins by their own link and is never asked a question."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    match = re.search(r"begeleider.*?start=([\w-]+)", social.text(), re.S)
+    assert match
+    facilitator = Person(journey, FACILITATOR)
+    await join(facilitator, match.group(1), "Coach & Co")
+    assert "begeleidt" in facilitator.text()
+    assert not [b for b in facilitator.buttons() if b.data and b.data.startswith("a:")]
+    [membership] = await repo.memberships(FACILITATOR)
+    assert membership.role is Role.FACILITATOR
+
+
+def test_the_committed_diagram_matches_the_machine() -> None:
+    """docs/journey.mmd is regenerated whenever the transitions change."""
+    from pathlib import Path
+
+    from flows.machine import mermaid
+
+    committed = Path(__file__).resolve().parents[2] / "docs" / "journey.mmd"
+    assert committed.read_text("utf-8") == mermaid()
