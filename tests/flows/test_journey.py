@@ -178,7 +178,9 @@ async def test_skip_then_all_answered_is_done_and_both_are_told(
     assert "Klaar" in social.text()
     await join(business, token, "Jansen BV")
     await answer_all(business, score=2)
-    chats = sorted(a.chat_id for a in business.replies if isinstance(a, Send) and "allebei" in a.text)
+    chats = sorted(
+        a.chat_id for a in business.replies if isinstance(a, Send) and "allebei" in a.text
+    )
     assert chats == [SOCIAL, BUSINESS, BUSINESS]
 
 

@@ -91,7 +91,7 @@ class OfflineRequest(BaseRequest):
     async def shutdown(self) -> None:
         pass
 
-    async def do_request(  # noqa: PLR0917 - the signature PTB calls
+    async def do_request(
         self,
         url: str,
         method: str,

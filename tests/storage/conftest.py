@@ -1,0 +1,38 @@
+"""Both repositories behind one ``repo`` fixture; SQLite on a real file under tmp_path."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.memory import InMemoryRepository
+from storage.repository import Repository
+from storage.sqlite import SqliteRepository
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "canvas.sqlite3"  # the folder does not exist yet
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def repo(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[Repository]:
+    if request.param == "memory":
+        yield InMemoryRepository()
+        return
+    sqlite = await SqliteRepository.open(db_path)
+    try:
+        yield sqlite
+    finally:
+        await sqlite.close()
+
+
+@pytest.fixture
+async def sqlite_repo(db_path: Path) -> AsyncIterator[SqliteRepository]:
+    sqlite = await SqliteRepository.open(db_path)
+    try:
+        yield sqlite
+    finally:
+        await sqlite.close()
