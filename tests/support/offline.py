@@ -61,6 +61,7 @@ class Call:
     files: dict[str, bytes] = field(default_factory=dict)
     filenames: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    result: object = None  # what the fake Bot API answered, e.g. the sent Message
 
 
 Responder = Callable[["OfflineRequest", Call], object]
@@ -119,6 +120,7 @@ class OfflineRequest(BaseRequest):
             raise self._remember(UnexpectedCall(api_method, call.params))
         self.calls.append(call)
         result = responder(self, call) if callable(responder) else responder
+        call.result = result
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def next_message_id(self) -> int:

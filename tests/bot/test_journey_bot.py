@@ -1,0 +1,134 @@
+"""The whole canvas journey through a real PTB Application and the offline Bot API."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.settings import Settings
+from flows.canvas import load_canvas
+from storage.sqlite import SqliteRepository
+from tests.bot.conftest import Harness
+from tests.support.offline import OfflineRequest
+
+SOCIAL, BUSINESS = 5001, 5002
+THEMES = len(load_canvas().themes)
+
+
+def invite_token(harness: Harness, user_id: int, marker: str) -> str:
+    for text in reversed(harness.texts_to(user_id)):
+        if marker in text and "start=" in text:
+            match = re.search(r"start=([\w-]+)", text)
+            assert match
+            return match.group(1)
+    raise AssertionError("no invite link was sent")
+
+
+async def create(harness: Harness) -> str:
+    await harness.command(SOCIAL, "/start")
+    await harness.tap(SOCIAL, "l:nl")
+    await harness.text(SOCIAL, "De Korrel")
+    await harness.tap(SOCIAL, "o:social")
+    return invite_token(harness, SOCIAL, "reguliere onderneming")
+
+
+async def join(harness: Harness, token: str) -> None:
+    await harness.command(BUSINESS, "/start", token, language_code="en")
+    await harness.tap(BUSINESS, "l:en")
+    await harness.text(BUSINESS, "Jansen BV", language_code="en")
+
+
+async def answer(harness: Harness, user_id: int, count: int, score: int) -> None:
+    for _ in range(count):
+        await harness.tap(user_id, "a:", replace_last=str(score))
+
+
+async def stored_answers(settings: Settings, user_id: int) -> dict[str, int | None]:
+    repo = await SqliteRepository.open(settings.database_path)
+    try:
+        [member] = await repo.memberships(user_id)
+        answers = await repo.answers(member.partnership_id, 1, user_id)
+        return {a.theme_id: a.score for a in answers}
+    finally:
+        await repo.close()
+
+
+async def test_start_registers_the_command_menu_in_both_languages(harness: Harness) -> None:
+    """post_init registers the commands for Dutch (default) and English clients."""
+    calls = harness.offline.calls_to("setMyCommands")
+    assert [c.params.get("language_code") for c in calls] == [None, "en"]
+    names = [c["command"] for c in calls[0].params["commands"]]  # type: ignore[union-attr]
+    assert {"resume", "review", "status", "help", "cancel", "switch"} <= set(names)
+
+
+async def test_two_partners_answer_every_phase_and_are_both_told(
+    harness: Harness, settings: Settings
+) -> None:
+    """Two partners go through all questions; answers are stored and both hear they're done."""
+    token = await create(harness)
+    await join(harness, token)
+    assert any("Jansen BV" in t for t in harness.texts_to(SOCIAL))
+    await answer(harness, SOCIAL, THEMES, 4)
+    assert any("Klaar!" in t for t in harness.texts_to(SOCIAL))
+    await answer(harness, BUSINESS, THEMES, 2)
+    assert any("both finished" in t for t in harness.texts_to(BUSINESS))
+    assert any("allebei klaar" in t for t in harness.texts_to(SOCIAL))
+    social = await stored_answers(settings, SOCIAL)
+    business = await stored_answers(settings, BUSINESS)
+    assert len(social) == len(business) == THEMES
+    assert set(social.values()) == {4}
+    assert set(business.values()) == {2}
+    edits = harness.offline.calls_to("editMessageText")
+    assert len(edits) == 2 * THEMES
+    taps = 2 * THEMES + 3  # every answer, two language choices and one role choice
+    assert len(harness.offline.calls_to("answerCallbackQuery")) == taps
+
+
+async def test_a_restart_halfway_loses_and_repeats_nothing(settings: Settings) -> None:
+    """Stopping the Application mid-journey and starting a new one finishes where it left off."""
+    first = Harness(settings, OfflineRequest())
+    await first.start()
+    token = await create(first)
+    await join(first, token)
+    await answer(first, SOCIAL, 7, 5)
+    await answer(first, BUSINESS, 3, 1)
+    await first.stop()
+
+    second = Harness(settings, OfflineRequest())
+    await second.start()
+    try:
+        await second.command(SOCIAL, "/resume")
+        assert f"8/{THEMES}" in second.texts_to(SOCIAL)[-1]
+        await second.text(BUSINESS, "hello again", language_code="en")
+        assert f"4/{THEMES}" in second.texts_to(BUSINESS)[-1]
+        await answer(second, SOCIAL, THEMES - 7, 5)
+        await answer(second, BUSINESS, THEMES - 3, 1)
+        numbers = [
+            m.group(1)
+            for t in second.texts_to(SOCIAL)
+            if (m := re.search(rf"(\d+)/{THEMES} ·", t))
+        ]
+        assert numbers == [str(n) for n in range(8, THEMES + 1)]
+    finally:
+        await second.stop()
+    social = await stored_answers(settings, SOCIAL)
+    business = await stored_answers(settings, BUSINESS)
+    assert len(social) == len(business) == THEMES
+    assert set(social.values()) == {5}
+    assert set(business.values()) == {1}
+
+
+async def test_a_failure_is_logged_and_the_user_told_in_their_language(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected error reaches the error handler, which logs it and apologises."""
+    await create(harness)
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    harness.app.bot_data.journey.repo.commit = broken  # type: ignore[method-assign]
+    await harness.tap(SOCIAL, "a:", replace_last="3")
+    assert "Je antwoorden zijn veilig" in harness.texts_to(SOCIAL)[-1]
+    assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)
