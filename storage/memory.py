@@ -1,0 +1,187 @@
+"""The Repository in dicts, for fast flow tests, with the semantics of the SQLite one.
+
+A commit is all-or-nothing: the unit of work is applied to copies of the tables, checking
+what SQLite's constraints check (a member, invite or answer needs its partnership; a score
+is 1..5 or None; one member per role in a partnership; round >= 1; datetimes are
+timezone-aware), and the copies replace the tables only when every row passed.
+Datetimes are normalised to UTC, as SQLite stores them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from storage.errors import StorageError
+from storage.records import Answer, Changes, Invite, Member, Participant, Partnership, Role
+
+logger = logging.getLogger(__name__)
+
+_AnswerKey = tuple[str, int, int, str]
+
+
+@dataclass(slots=True)
+class _Tables:
+    participants: dict[int, Participant] = field(default_factory=dict)
+    partnerships: dict[str, Partnership] = field(default_factory=dict)
+    members: dict[tuple[str, int], Member] = field(default_factory=dict)
+    invites: dict[str, Invite] = field(default_factory=dict)
+    answers: dict[_AnswerKey, Answer] = field(default_factory=dict)
+
+    def copy(self) -> _Tables:
+        return _Tables(
+            dict(self.participants),
+            dict(self.partnerships),
+            dict(self.members),
+            dict(self.invites),
+            dict(self.answers),
+        )
+
+
+class InMemoryRepository:
+    """The Repository Protocol on dicts; nothing survives the object."""
+
+    def __init__(self) -> None:
+        self._tables = _Tables()
+
+    # ------------------------------------------------------------------------- reads
+
+    async def participant(self, user_id: int) -> Participant | None:
+        stored = self._tables.participants.get(user_id)
+        # A fresh context dict, as a database read would give: callers may mutate it.
+        return None if stored is None else replace(stored, context=dict(stored.context))
+
+    async def partnership(self, partnership_id: str) -> Partnership | None:
+        return self._tables.partnerships.get(partnership_id)
+
+    async def members(self, partnership_id: str) -> list[Member]:
+        """Members of one partnership, in order of joining."""
+        found = [m for m in self._tables.members.values() if m.partnership_id == partnership_id]
+        return sorted(found, key=lambda m: (m.joined_at, m.user_id))
+
+    async def memberships(self, user_id: int) -> list[Member]:
+        """Every partnership membership of one user, in order of joining."""
+        found = [m for m in self._tables.members.values() if m.user_id == user_id]
+        return sorted(found, key=lambda m: (m.joined_at, m.partnership_id))
+
+    async def answers(
+        self, partnership_id: str, round_: int, user_id: int | None = None
+    ) -> list[Answer]:
+        """Answers of one round, of one user or of all members, in order of answering."""
+        found = [
+            a
+            for a in self._tables.answers.values()
+            if a.partnership_id == partnership_id
+            and a.round == round_
+            and (user_id is None or a.user_id == user_id)
+        ]
+        return sorted(found, key=lambda a: (a.answered_at, a.user_id, a.theme_id))
+
+    async def answer_counts(self, partnership_id: str, round_: int) -> dict[int, int]:
+        """user_id -> number of themes answered or skipped in that round."""
+        counts: dict[int, int] = {}
+        for a in self._tables.answers.values():
+            if a.partnership_id == partnership_id and a.round == round_:
+                counts[a.user_id] = counts.get(a.user_id, 0) + 1
+        return counts
+
+    async def invite(self, token: str) -> Invite | None:
+        return self._tables.invites.get(token)
+
+    async def invites(self, partnership_id: str) -> list[Invite]:
+        """Invites of one partnership, oldest first."""
+        found = [i for i in self._tables.invites.values() if i.partnership_id == partnership_id]
+        return sorted(found, key=lambda i: (i.created_at, i.token))
+
+    # ------------------------------------------------------------------------ writes
+
+    async def commit(self, changes: Changes) -> None:
+        """Write every row of ``changes``, or none: ``StorageError`` on a violated constraint."""
+        if not changes:
+            return
+        staged = self._tables.copy()
+        # The order of the SQLite repository: partnerships first, they are referred to.
+        for partnership in changes.partnerships:
+            _check_round(partnership.round)
+            staged.partnerships[partnership.id] = replace(
+                partnership,
+                created_at=_utc(partnership.created_at),
+                meeting_at=_utc_or_none(partnership.meeting_at),
+                last_activity_at=_utc_or_none(partnership.last_activity_at),
+            )
+        for participant in changes.participants:
+            staged.participants[participant.user_id] = replace(
+                participant,
+                context=_context(participant.context),
+                updated_at=_utc_or_none(participant.updated_at),
+            )
+        for member in changes.members:
+            _check_partnership(staged, member.partnership_id)
+            role = _role(member.role)
+            for other in staged.members.values():
+                if (
+                    other.partnership_id == member.partnership_id
+                    and other.role is role
+                    and other.user_id != member.user_id
+                ):
+                    raise StorageError("UNIQUE constraint failed: members.partnership_id, role")
+            staged.members[(member.partnership_id, member.user_id)] = replace(
+                member,
+                role=role,
+                joined_at=_utc(member.joined_at),
+                finished_at=_utc_or_none(member.finished_at),
+            )
+        for invite in changes.invites:
+            _check_partnership(staged, invite.partnership_id)
+            staged.invites[invite.token] = replace(
+                invite,
+                role=_role(invite.role),
+                created_at=_utc(invite.created_at),
+                expires_at=_utc(invite.expires_at),
+                used_at=_utc_or_none(invite.used_at),
+                revoked=bool(invite.revoked),
+            )
+        for answer in changes.answers:
+            _check_partnership(staged, answer.partnership_id)
+            _check_round(answer.round)
+            if answer.score is not None and not 1 <= answer.score <= 5:
+                raise StorageError("CHECK constraint failed: score")
+            key = (answer.partnership_id, answer.round, answer.user_id, answer.theme_id)
+            staged.answers[key] = replace(answer, answered_at=_utc(answer.answered_at))
+        self._tables = staged
+        logger.debug("Committed %d answers", len(changes.answers))
+
+
+def _check_partnership(tables: _Tables, partnership_id: str) -> None:
+    if partnership_id not in tables.partnerships:
+        raise StorageError("FOREIGN KEY constraint failed: no such partnership")
+
+
+def _check_round(round_: int) -> None:
+    if round_ < 1:
+        raise StorageError("CHECK constraint failed: round")
+
+
+def _role(value: Role | str) -> Role:
+    try:
+        return Role(value)
+    except ValueError as exc:
+        raise StorageError("CHECK constraint failed: role") from exc
+
+
+def _context(context: dict[str, str]) -> dict[str, str]:
+    """A private copy, as JSON would round-trip it (keys and values are strings)."""
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in context.items()):
+        raise StorageError("participant context holds keys and values of type str only")
+    return dict(context)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise StorageError("naive datetime: storage keeps timezone-aware UTC times only")
+    return value.astimezone(UTC)
+
+
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc(value)

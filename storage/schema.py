@@ -1,0 +1,186 @@
+"""The SQLite schema as ordered migrations, and the code that applies them.
+
+Conventions of the stored values:
+datetimes are ISO-8601 text in UTC with microseconds (``2025-01-31T09:00:00.000000+00:00``),
+so text order is time order; ``Participant.context`` is JSON text; a ``Role`` is its string
+value; a bool is 0/1.
+
+Migrations are append-only: never edit a released script, add a new one. Version ``n`` of the
+database is the state after the first ``n`` scripts of ``MIGRATIONS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from storage.errors import MigrationError
+
+logger = logging.getLogger(__name__)
+
+_ROLE_CHECK = "CHECK (role IN ('social', 'business', 'facilitator'))"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    f"""
+    CREATE TABLE participants (
+        user_id            INTEGER PRIMARY KEY,
+        state              TEXT    NOT NULL,
+        language           TEXT    NOT NULL,
+        active_partnership TEXT,             -- no foreign key: a stale id reads as "none"
+        context            TEXT    NOT NULL DEFAULT '{{}}',
+        updated_at         TEXT
+    );
+
+    CREATE TABLE partnerships (
+        id               TEXT    PRIMARY KEY,
+        created_by       INTEGER NOT NULL,
+        created_at       TEXT    NOT NULL,
+        canvas_version   TEXT    NOT NULL,
+        round            INTEGER NOT NULL DEFAULT 1 CHECK (round >= 1),
+        meeting_at       TEXT,
+        last_activity_at TEXT
+    );
+
+    CREATE TABLE members (
+        partnership_id TEXT    NOT NULL REFERENCES partnerships (id) ON DELETE CASCADE,
+        user_id        INTEGER NOT NULL,
+        role           TEXT    NOT NULL {_ROLE_CHECK},
+        organisation   TEXT    NOT NULL,
+        joined_at      TEXT    NOT NULL,
+        finished_at    TEXT,
+        PRIMARY KEY (partnership_id, user_id),
+        UNIQUE (partnership_id, role)
+    );
+    -- memberships(user_id); members(partnership_id) is served by the primary key.
+    CREATE INDEX members_by_user ON members (user_id, joined_at);
+
+    CREATE TABLE invites (
+        token          TEXT    PRIMARY KEY,
+        partnership_id TEXT    NOT NULL REFERENCES partnerships (id) ON DELETE CASCADE,
+        role           TEXT    NOT NULL {_ROLE_CHECK},
+        created_by     INTEGER NOT NULL,
+        created_at     TEXT    NOT NULL,
+        expires_at     TEXT    NOT NULL,
+        used_by        INTEGER,
+        used_at        TEXT,
+        revoked        INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+    );
+    CREATE INDEX invites_by_partnership ON invites (partnership_id, created_at);
+
+    -- answers(partnership_id, round[, user_id]) and answer_counts are served by the
+    -- primary key, whose leading columns are exactly (partnership_id, round, user_id).
+    CREATE TABLE answers (
+        partnership_id TEXT    NOT NULL REFERENCES partnerships (id) ON DELETE CASCADE,
+        round          INTEGER NOT NULL CHECK (round >= 1),
+        user_id        INTEGER NOT NULL,
+        theme_id       TEXT    NOT NULL,
+        canvas_version TEXT    NOT NULL,
+        score          INTEGER CHECK (score IS NULL OR score BETWEEN 1 AND 5),
+        note           TEXT,
+        answered_at    TEXT    NOT NULL,
+        PRIMARY KEY (partnership_id, round, user_id, theme_id)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_CREATE_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version    INTEGER PRIMARY KEY,
+    applied_at TEXT    NOT NULL
+)
+"""
+
+
+async def current_version(conn: aiosqlite.Connection) -> int:
+    """The highest applied migration (0 for an empty database)."""
+    rows = list(
+        await conn.execute_fetchall("SELECT coalesce(max(version), 0) FROM schema_version")
+    )
+    return int(rows[0][0])
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Apply every missing migration, each in its own transaction; return the schema version.
+
+    ``conn`` should be in autocommit mode (``isolation_level=None``); transactions here are
+    explicit. Raises ``MigrationError`` when the database is newer than this code or a
+    migration fails (that migration is rolled back; earlier ones stay applied).
+    """
+    try:
+        await conn.execute(_CREATE_VERSION_TABLE)
+        version = await current_version(conn)
+    except sqlite3.Error as exc:
+        raise MigrationError("cannot read the schema version") from exc
+    if version > SCHEMA_VERSION:
+        raise MigrationError(
+            f"database schema version {version} is newer than this code ({SCHEMA_VERSION})"
+        )
+    while version < SCHEMA_VERSION:
+        version = await _apply(conn, version + 1)
+    return version
+
+
+async def _apply(conn: aiosqlite.Connection, target: int) -> int:
+    """Apply migration ``target`` unless another process already did; return the new version."""
+    try:
+        # IMMEDIATE takes the write lock now, so a second process migrating the same file
+        # waits here and then sees the version this one wrote.
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = await current_version(conn)
+            if version < target:
+                # executescript() would COMMIT first; statements one by one stay in this
+                # transaction (SQLite DDL is transactional).
+                for statement in _statements(MIGRATIONS[target - 1]):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (target, datetime.now(UTC).isoformat(timespec="microseconds")),
+                )
+                version = target
+            await conn.execute("COMMIT")
+        except BaseException:
+            await _rollback(conn)
+            raise
+    except sqlite3.Error as exc:
+        raise MigrationError(f"migration {target} failed") from exc
+    if version == target:
+        logger.info("Applied schema migration %d", target)
+    return version
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        logger.debug("ROLLBACK failed: no transaction was open")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into complete SQL statements (semicolons in literals are kept)."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if _has_sql(pending):
+                statements.append(pending.strip())
+            pending = ""
+    if _has_sql(pending.rstrip(";")):
+        raise ValueError("incomplete SQL statement at the end of a migration")
+    return statements
+
+
+def _has_sql(text: str) -> bool:
+    """Whether ``text`` holds anything besides whitespace, ``--`` comments and semicolons."""
+    for line in text.splitlines():
+        code = line.split("--", 1)[0].strip().strip(";").strip()
+        if code:
+            return True
+    return False
