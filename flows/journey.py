@@ -42,7 +42,6 @@ class Limits:
     invite_ttl: timedelta = timedelta(days=14)
 
 
-
 class Journey:
     """Everything a participant can do, independent of the chat transport."""
 
