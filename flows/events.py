@@ -23,6 +23,11 @@ class Command(Enum):
     NEW = "new"
     INVITE = "invite"
     LANGUAGE = "language"
+    SUMMARY = "summary"
+    REPORT = "report"
+    CSV = "csv"
+    PARTNERSHIPS = "partnerships"
+    NEWROUND = "newround"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,22 +13,25 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from transitions import MachineError
 
 from flows.actions import Action, Button, Kind, Notice, Send, Tap, decode, encode
 from flows.canvas import LANGUAGES, Canvas, Language, Theme
+from flows.delivery import Summaries
 from flows.errors import UnknownActionError
 from flows.events import ButtonTapped, Command, CommandSent, Event, TextSent, User
 from flows.machine import Step, Trigger, build_machine
-from flows.messages import Messages
-from flows.session import Session, Texts, language_keyboard
+from flows.messages import Markup, Messages
+from flows.session import Session, Texts, continue_keyboard, language_keyboard
 from storage.records import Invite, Member, Partnership, Role
 from storage.repository import Repository
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def utc_now() -> datetime:
@@ -57,6 +60,7 @@ class Journey:
         clock: Clock = utc_now,
         new_token: Callable[[], str] = lambda: secrets.token_urlsafe(16),
         new_id: Callable[[], str] = lambda: secrets.token_urlsafe(6),
+        timezone: ZoneInfo = AMSTERDAM,
     ) -> None:
         self.repo = repo
         self.texts = Texts(canvas, messages)
@@ -67,6 +71,7 @@ class Journey:
         self.new_token = new_token
         self.new_id = new_id
         self.machine = build_machine()
+        self.summaries = Summaries(repo, canvas, messages, timezone)
 
     # ------------------------------------------------------------------ entry
 
@@ -88,15 +93,19 @@ class Journey:
         return session.replies
 
     async def _tell_both_done(self, partnership: Partnership) -> list[Action]:
-        """Tell every member of a partnership that both partners have finished."""
-        members = await self.repo.members(partnership.id)
+        """Both partners finished: everyone gets the summary, the facilitator the report too."""
+        combined = await self.summaries.combine(partnership)
+        readers = [(m, await self._language_of(m.user_id)) for m in combined.members]
         replies: list[Action] = []
-        for member in members:
-            language = await self._language_of(member.user_id)
-            header = _header(self.texts.messages, language, members)
+        for member, language in readers:
+            header = _header(self.texts.messages, language, combined.members)
             replies.append(
                 Send(member.user_id, self.texts.messages("both_done", language, header=header))
             )
+        replies.extend(await self.summaries.for_readers(combined, readers))
+        logger.info(
+            "summary of partnership %s round %s delivered", partnership.id, partnership.round
+        )
         return replies
 
     async def _fire(self, s: Session, trigger: Trigger) -> None:
@@ -205,6 +214,94 @@ class Journey:
             self._switch_menu(s)
         elif command is Command.INVITE:
             await self._invite(s)
+        elif command is Command.PARTNERSHIPS:
+            await self._partnerships(s)
+        elif command is Command.NEWROUND:
+            await self._new_round(s)
+        else:
+            await self._summary_command(s, command)
+
+    async def _summary_command(self, s: Session, command: Command) -> None:
+        """/summary, /report and /csv: only once both partners are done."""
+        me = s.me
+        if s.partnership is None or me is None:
+            s.say(s.t("review_nothing"))
+            return
+        combined = await self.summaries.combine(s.partnership)
+        if not combined.complete:
+            waiting = [
+                m.organisation
+                for m in combined.members
+                if m.role.answers and m.finished_at is None
+            ]
+            s.say(s.t("summary_waiting", header=s.header(), waiting=", ".join(waiting) or "…"))
+            return
+        if command is Command.SUMMARY:
+            s.replies.extend(await self.summaries.for_readers(combined, [(me, s.language)]))
+        elif command is Command.REPORT:
+            s.replies.append(await self.summaries.report(combined, me, s.language))
+        else:
+            s.replies.append(self.summaries.csv(combined, me, s.language))
+
+    async def _partnerships(self, s: Session) -> None:
+        """Every partnership of this user, with who has finished what."""
+        if not s.memberships:
+            s.say(s.t("idle"))
+            return
+        total = len(s.texts.canvas.themes)
+        lines = [s.t("partnerships_title")]
+        for membership in s.memberships:
+            partnership = await self.repo.partnership(membership.partnership_id)
+            if partnership is None:
+                continue
+            members = await self.repo.members(partnership.id)
+            counts = await self.repo.answer_counts(partnership.id, partnership.round)
+            names = {m.role: m for m in members}
+            parts = []
+            for role in (Role.SOCIAL, Role.BUSINESS):
+                member = names.get(role)
+                if member is None:
+                    parts.append(s.t(f"status_missing_short_{role.value}"))
+                    continue
+                done = "✅" if member.finished_at else f"{counts.get(member.user_id, 0)}/{total}"
+                parts.append(
+                    s.t("partnerships_member", organisation=member.organisation, progress=done)
+                )
+            active = "▶️ " if partnership.id == s.active else ""
+            lines.append(
+                s.t(
+                    "partnerships_line",
+                    active=active,
+                    round=partnership.round,
+                    members=Markup(" · ".join(parts)),
+                )
+            )
+        s.say("\n".join(lines))
+
+    async def _new_round(self, s: Session) -> None:
+        """Start answering the canvas again; the summary will show what moved."""
+        partnership, me = s.partnership, s.me
+        if partnership is None or me is None:
+            s.say(s.t("review_nothing"))
+            return
+        combined = await self.summaries.combine(partnership)
+        if not combined.complete:
+            s.say(s.t("newround_not_yet"))
+            return
+        new = replace(partnership, round=partnership.round + 1, last_activity_at=s.now)
+        s.changes.partnerships.append(new)
+        s.partnership = new
+        for member in combined.members:
+            s.stage_member(replace(member, finished_at=None))
+            if member.user_id != s.user_id:
+                language = await self._language_of(member.user_id)
+                text = self.texts.messages("newround_started", language, round=new.round)
+                s.replies.append(
+                    Send(member.user_id, text, continue_keyboard(self.texts, language))
+                )
+        s.answers = {}
+        s.say(s.t("newround_started", round=new.round))
+        await self._fire(s, Trigger.RESUMED)
 
     async def _resume(self, s: Session) -> None:
         """Continue where the participant left off: the pending step or the first open question."""
@@ -243,7 +340,7 @@ class Journey:
         elif s.state is Step.ANSWERING:
             s.say(s.t("hint_answering"))
             await self._fire(s, Trigger.RESUMED)
-        elif s.state is Step.DONE:
+        elif s.state is Step.DONE and not s.has_open_question():
             s.say(s.t("hint_done"))
         else:
             await self._fire(s, Trigger.RESUMED)

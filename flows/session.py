@@ -295,3 +295,7 @@ def language_keyboard() -> Keyboard:
             Button("🇬🇧 English", encode(Kind.LANGUAGE, "en")),
         ),
     )
+
+
+def continue_keyboard(texts: Texts, language: Language) -> Keyboard:
+    return ((Button(texts.messages("button_continue", language), encode(Kind.CONTINUE)),),)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from flows.actions import Edit, Kind, Notice, Send, encode
+from flows.actions import Edit, Kind, Notice, Send, SendDocument, SendPhoto, encode
 from flows.events import Command
 from flows.journey import Journey
 from flows.machine import Step
@@ -337,3 +337,69 @@ def test_the_committed_diagram_matches_the_machine() -> None:
 
     committed = Path(__file__).resolve().parents[2] / "docs" / "journey.mmd"
     assert committed.read_text("utf-8") == mermaid()
+
+
+async def finish_with_facilitator(
+    social: Person, business: Person, journey: Journey, scores: dict[int, tuple[int, int]]
+) -> Person:
+    """Both partners and a facilitator join; partners answer with the given per-question scores."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    match = re.search(r"begeleider.*?start=([\w-]+)", social.text(), re.S)
+    assert match
+    facilitator = Person(journey, FACILITATOR)
+    await join(facilitator, match.group(1), "Coach & Co")
+    await join(business, token, "Jansen BV")
+    for person, side in ((social, 0), (business, 1)):
+        for number in range(1, 4):
+            await person.tap(person.button("a:").rsplit(":", 1)[0] + f":{scores[number][side]}")
+    return facilitator
+
+
+async def test_both_done_sends_summary_picture_and_the_facilitator_report(
+    social: Person, business: Person, journey: Journey
+) -> None:
+    """The last answer sends all the summary and picture; the report goes to the facilitator."""
+    await finish_with_facilitator(social, business, journey, {1: (5, 2), 2: (4, 4), 3: (3, 3)})
+    photos = [a for a in business.replies if isinstance(a, SendPhoto)]
+    assert sorted(p.chat_id for p in photos) == [SOCIAL, BUSINESS, FACILITATOR]
+    assert all(p.png.startswith(b"\x89PNG") for p in photos)
+    documents = [a for a in business.replies if isinstance(a, SendDocument)]
+    assert [d.chat_id for d in documents] == [FACILITATOR]
+    assert documents[0].filename.endswith(".html")
+    summary = "\n".join(
+        a.text for a in business.replies if isinstance(a, Send) and a.chat_id == SOCIAL
+    )
+    assert "1 verschil in verwachting" in summary or "1 verschil" in summary
+
+
+async def test_summary_before_both_are_done_names_who_is_still_answering(
+    social: Person, business: Person
+) -> None:
+    """/summary before the end says who still has to finish and shows no answers."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    await answer_all(social, score=1)
+    await social.command(Command.SUMMARY)
+    assert "Jansen BV" in social.text()
+    assert not any(isinstance(a, SendPhoto) for a in social.replies)
+    await business.command(Command.REPORT)
+    assert "Jansen BV" in business.text()
+    assert "oneens" not in business.text()
+
+
+async def test_a_new_round_asks_again_and_the_summary_shows_movement(
+    social: Person, business: Person, journey: Journey
+) -> None:
+    """After a finished round, /newround asks again and the next summary shows what moved."""
+    await finish_with_facilitator(social, business, journey, {1: (2, 2), 2: (2, 2), 3: (2, 2)})
+    await social.command(Command.NEWROUND)
+    assert "Ronde 2" in social.text()
+    assert "1/3" in social.text()
+    told = [a for a in social.replies if isinstance(a, Send) and a.chat_id == BUSINESS]
+    assert told
+    await business.tap("g")
+    assert "1/3" in business.text()
+    for person in (social, business):
+        await answer_all(person, score=4)
+    summary = "\n".join(a.text for a in business.replies if isinstance(a, Send))
+    assert "↑2" in summary or "+2" in summary

@@ -1,0 +1,175 @@
+"""The combined summary, picture and report, built for each reader in their own language.
+
+Building is pure except for reading answers; rendering the chart and the report runs in a
+worker thread so the event loop keeps serving other partners meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flows.actions import Action, Send, SendDocument, SendPhoto
+from flows.canvas import LANGUAGES, Canvas, Language
+from flows.chart import render_chart
+from flows.compare import Comparison, compare
+from flows.messages import Messages
+from flows.report import render_answers_csv, render_report_html
+from flows.summary import headline, render_summary
+from storage.records import Answer, Member, Partnership, Role
+from storage.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+CAPTION_LIMIT = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Combined:
+    """Both partners' answers of one round, compared."""
+
+    partnership: Partnership
+    members: list[Member]
+    comparison: Comparison
+    social_name: str
+    business_name: str
+    complete: bool  # both partners finished the round
+
+
+class Summaries:
+    """Builds the summary actions for a partnership's members."""
+
+    def __init__(
+        self, repo: Repository, canvas: Canvas, messages: Messages, timezone: ZoneInfo
+    ) -> None:
+        self.repo = repo
+        self.canvas = canvas
+        self.messages = messages
+        self.timezone = timezone
+
+    async def combine(self, partnership: Partnership) -> Combined:
+        members = await self.repo.members(partnership.id)
+        social = _role(members, Role.SOCIAL)
+        business = _role(members, Role.BUSINESS)
+        round_ = partnership.round
+        answers = await self.repo.answers(partnership.id, round_)
+        previous = None
+        if round_ > 1:
+            before = await self.repo.answers(partnership.id, round_ - 1)
+            previous = (_of(before, social), _of(before, business))
+        comparison = compare(self.canvas, _of(answers, social), _of(answers, business), previous)
+        return Combined(
+            partnership=partnership,
+            members=members,
+            comparison=comparison,
+            social_name=social.organisation if social else "…",
+            business_name=business.organisation if business else "…",
+            complete=bool(social and business and social.finished_at and business.finished_at),
+        )
+
+    async def for_readers(
+        self,
+        combined: Combined,
+        readers: list[tuple[Member, Language]],
+        *,
+        report_for: frozenset[Role] = frozenset({Role.FACILITATOR}),
+    ) -> list[Action]:
+        """Summary text and picture for each reader; the report for the roles named."""
+        charts: dict[Language, bytes] = {}
+        actions: list[Action] = []
+        for member, language in readers:
+            if language not in charts:
+                charts[language] = await asyncio.to_thread(
+                    render_chart,
+                    combined.comparison,
+                    self.canvas,
+                    language,
+                    social_name=combined.social_name,
+                    business_name=combined.business_name,
+                )
+            actions.extend(self._texts(combined, member.user_id, language))
+            caption = str(headline(combined.comparison, self.messages, language))
+            actions.append(SendPhoto(member.user_id, charts[language], caption[:CAPTION_LIMIT]))
+            if member.role in report_for:
+                actions.append(await self.report(combined, member, language, charts[language]))
+        return actions
+
+    def _texts(self, combined: Combined, chat_id: int, language: Language) -> list[Send]:
+        texts = render_summary(
+            combined.comparison,
+            self.canvas,
+            self.messages,
+            language,
+            social_name=combined.social_name,
+            business_name=combined.business_name,
+            incomplete=not combined.complete,
+        )
+        return [Send(chat_id, text) for text in texts]
+
+    async def report(
+        self, combined: Combined, member: Member, language: Language, chart: bytes | None = None
+    ) -> SendDocument:
+        if chart is None:
+            chart = await asyncio.to_thread(
+                render_chart,
+                combined.comparison,
+                self.canvas,
+                language,
+                social_name=combined.social_name,
+                business_name=combined.business_name,
+            )
+        meeting = combined.partnership.meeting_at
+        now = datetime.now(self.timezone)
+        html = await asyncio.to_thread(
+            render_report_html,
+            combined.comparison,
+            self.canvas,
+            self.messages,
+            language,
+            social_name=combined.social_name,
+            business_name=combined.business_name,
+            facilitator=member.role is Role.FACILITATOR,
+            chart_png=chart,
+            generated_at=now,
+            meeting_at=meeting.astimezone(self.timezone) if meeting else None,
+            incomplete=not combined.complete,
+        )
+        caption = self.messages("report_caption", language)
+        return SendDocument(member.user_id, html, _filename("canvas", now, "html"), caption)
+
+    def csv(self, combined: Combined, member: Member, language: Language) -> SendDocument:
+        content = render_answers_csv(
+            combined.comparison,
+            self.canvas,
+            language,
+            messages=self.messages,
+            social_name=combined.social_name,
+            business_name=combined.business_name,
+        )
+        now = datetime.now(self.timezone)
+        caption = self.messages("csv_caption", language)
+        return SendDocument(member.user_id, content, _filename("answers", now, "csv"), caption)
+
+
+def _role(members: list[Member], role: Role) -> Member | None:
+    return next((m for m in members if m.role is role), None)
+
+
+def _of(answers: list[Answer], member: Member | None) -> list[Answer]:
+    if member is None:
+        return []
+    return [a for a in answers if a.user_id == member.user_id]
+
+
+def _filename(stem: str, now: datetime, extension: str) -> str:
+    return f"{stem}-{now:%Y%m%d-%H%M}.{extension}"
+
+
+def language_or(value: str, default: Language) -> Language:
+    for language in LANGUAGES:
+        if value == language:
+            return language
+    return default
