@@ -10,11 +10,13 @@ Datetimes are normalised to UTC, as SQLite stores them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from storage.errors import StorageError
 from storage.records import Answer, Changes, Invite, Member, Participant, Partnership, Role
+from storage.repository import distinct_ids, sort_export
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +96,105 @@ class InMemoryRepository:
         found = [i for i in self._tables.invites.values() if i.partnership_id == partnership_id]
         return sorted(found, key=lambda i: (i.created_at, i.token))
 
+    async def meetings_between(self, start: datetime, end: datetime) -> list[Partnership]:
+        """Partnerships whose meeting_at is in [start, end), by meeting_at (then id)."""
+        start, end = _utc(start), _utc(end)
+        found = [
+            p
+            for p in self._tables.partnerships.values()
+            if p.meeting_at is not None and start <= p.meeting_at < end
+        ]
+        return sorted(found, key=lambda p: (p.meeting_at, p.id))
+
+    async def idle_members(self, idle_since: datetime) -> list[Member]:
+        """Unfinished answering members, reachable and not opted out, quiet since then."""
+        idle_since = _utc(idle_since)
+        found = []
+        for m in self._tables.members.values():
+            if not m.role.answers or m.finished_at is not None:
+                continue
+            if m.reminders_off or m.unreachable:
+                continue
+            participant = self._tables.participants.get(m.user_id)
+            seen = None if participant is None else participant.updated_at
+            if seen is None or seen < idle_since:
+                found.append(m)
+        return sorted(found, key=lambda m: (m.partnership_id, m.joined_at, m.user_id))
+
+    async def inactive_partnerships(self, before: datetime) -> list[str]:
+        """Ids of partnerships whose last activity (else creation) is before ``before``."""
+        before = _utc(before)
+        found = [
+            (p.last_activity_at or p.created_at, p.id)
+            for p in self._tables.partnerships.values()
+            if (p.last_activity_at or p.created_at) < before
+        ]
+        return [pid for _, pid in sorted(found)]
+
+    async def export_user(self, user_id: int) -> dict[str, object]:
+        """Everything stored about one person, as JSON-ready data (datetimes as ISO text)."""
+        tables = self._tables
+        stored = tables.participants.get(user_id)
+        participant: dict[str, object] | None = None
+        if stored is not None:
+            participant = {
+                "state": stored.state,
+                "language": stored.language,
+                "active_partnership": stored.active_partnership,
+                "context": dict(stored.context),
+                "updated_at": _iso_or_none(stored.updated_at),
+            }
+        memberships = [
+            {
+                "partnership_id": m.partnership_id,
+                "role": m.role.value,
+                "organisation": m.organisation,
+                "joined_at": _iso(m.joined_at),
+                "finished_at": _iso_or_none(m.finished_at),
+                "reminders_sent": m.reminders_sent,
+                "reminded_at": _iso_or_none(m.reminded_at),
+                "reminders_off": m.reminders_off,
+                "unreachable": m.unreachable,
+            }
+            for m in tables.members.values()
+            if m.user_id == user_id
+        ]
+        answers = [
+            {
+                "partnership_id": a.partnership_id,
+                "round": a.round,
+                "theme_id": a.theme_id,
+                "canvas_version": a.canvas_version,
+                "score": a.score,
+                "note": a.note,
+                "answered_at": _iso(a.answered_at),
+            }
+            for a in tables.answers.values()
+            if a.user_id == user_id
+        ]
+        invites = [
+            {
+                "partnership_id": i.partnership_id,
+                "role": i.role.value,
+                "created_at": _iso(i.created_at),
+                "expires_at": _iso(i.expires_at),
+                "used": i.used_by is not None,
+                "used_at": _iso_or_none(i.used_at),
+                "revoked": i.revoked,
+            }
+            for i in tables.invites.values()
+            if i.created_by == user_id
+        ]
+        return sort_export(
+            {
+                "user_id": user_id,
+                "participant": participant,
+                "memberships": memberships,
+                "answers": answers,
+                "invites": invites,
+            }
+        )
+
     # ------------------------------------------------------------------------ writes
 
     async def commit(self, changes: Changes) -> None:
@@ -104,11 +205,14 @@ class InMemoryRepository:
         # The order of the SQLite repository: partnerships first, they are referred to.
         for partnership in changes.partnerships:
             _check_round(partnership.round)
+            if partnership.summary_round < 0:
+                raise StorageError("CHECK constraint failed: summary_round >= 0")
             staged.partnerships[partnership.id] = replace(
                 partnership,
                 created_at=_utc(partnership.created_at),
                 meeting_at=_utc_or_none(partnership.meeting_at),
                 last_activity_at=_utc_or_none(partnership.last_activity_at),
+                briefed_at=_utc_or_none(partnership.briefed_at),
             )
         for participant in changes.participants:
             staged.participants[participant.user_id] = replace(
@@ -126,11 +230,16 @@ class InMemoryRepository:
                     and other.user_id != member.user_id
                 ):
                     raise StorageError("UNIQUE constraint failed: members.partnership_id, role")
+            if member.reminders_sent < 0:
+                raise StorageError("CHECK constraint failed: reminders_sent >= 0")
             staged.members[(member.partnership_id, member.user_id)] = replace(
                 member,
                 role=role,
                 joined_at=_utc(member.joined_at),
                 finished_at=_utc_or_none(member.finished_at),
+                reminded_at=_utc_or_none(member.reminded_at),
+                reminders_off=bool(member.reminders_off),
+                unreachable=bool(member.unreachable),
             )
         for invite in changes.invites:
             _check_partnership(staged, invite.partnership_id)
@@ -151,6 +260,52 @@ class InMemoryRepository:
             staged.answers[key] = replace(answer, answered_at=_utc(answer.answered_at))
         self._tables = staged
         logger.debug("Committed %d answers", len(changes.answers))
+
+    async def forget_user(self, user_id: int) -> list[str]:
+        """Erase one person's answers, memberships, participant row and unused invites."""
+        tables = self._tables
+        left = sorted(
+            (m for m in tables.members.values() if m.user_id == user_id),
+            key=lambda m: (m.joined_at, m.partnership_id),
+        )
+        staged = _Tables(
+            participants={k: v for k, v in tables.participants.items() if k != user_id},
+            partnerships=dict(tables.partnerships),
+            members={k: v for k, v in tables.members.items() if v.user_id != user_id},
+            invites={
+                k: v
+                for k, v in tables.invites.items()
+                if not (v.created_by == user_id and v.used_by is None)
+            },
+            answers={k: v for k, v in tables.answers.items() if v.user_id != user_id},
+        )
+        logger.info(
+            "Forgot a user: %d memberships, %d answers, %d invites",
+            len(left),
+            len(tables.answers) - len(staged.answers),
+            len(tables.invites) - len(staged.invites),
+        )
+        self._tables = staged
+        return [m.partnership_id for m in left]
+
+    async def delete_partnerships(self, ids: Sequence[str]) -> int:
+        """Delete partnerships with their members, invites and answers; clear pointers."""
+        doomed = set(distinct_ids(ids)) & self._tables.partnerships.keys()
+        if not doomed:
+            return 0
+        tables = self._tables
+        self._tables = _Tables(
+            participants={
+                k: replace(v, active_partnership=None) if v.active_partnership in doomed else v
+                for k, v in tables.participants.items()
+            },
+            partnerships={k: v for k, v in tables.partnerships.items() if k not in doomed},
+            members={k: v for k, v in tables.members.items() if v.partnership_id not in doomed},
+            invites={k: v for k, v in tables.invites.items() if v.partnership_id not in doomed},
+            answers={k: v for k, v in tables.answers.items() if v.partnership_id not in doomed},
+        )
+        logger.info("Deleted %d partnerships", len(doomed))
+        return len(doomed)
 
 
 def _check_partnership(tables: _Tables, partnership_id: str) -> None:
@@ -185,3 +340,12 @@ def _utc(value: datetime) -> datetime:
 
 def _utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else _utc(value)
+
+
+def _iso(value: datetime) -> str:
+    """The text SQLite stores for a (stored, hence UTC) datetime."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _iso_or_none(value: datetime | None) -> str | None:
+    return None if value is None else _iso(value)

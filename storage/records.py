@@ -54,6 +54,10 @@ class Partnership:
     round: int = 1
     meeting_at: datetime | None = None
     last_activity_at: datetime | None = None
+    # When the facilitator's briefing for the current meeting_at was sent (None: not yet).
+    briefed_at: datetime | None = None
+    # The last round whose combined summary was delivered (0: none yet).
+    summary_round: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,10 @@ class Member:
     organisation: str
     joined_at: datetime
     finished_at: datetime | None = None  # of the partnership's current round
+    reminders_sent: int = 0
+    reminded_at: datetime | None = None  # of the last reminder sent
+    reminders_off: bool = False  # the member asked for no more reminders
+    unreachable: bool = False  # the user blocked the bot
 
 
 @dataclass(frozen=True, slots=True)

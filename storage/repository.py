@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Final, Protocol
 
 from storage.records import Answer, Changes, Invite, Member, Participant, Partnership
 
 
 class Repository(Protocol):
-    """Reads return plain records; every write goes through ``commit`` as one transaction."""
+    """Reads return plain records; each write is one transaction, in the order of calling."""
 
     async def participant(self, user_id: int) -> Participant | None: ...
 
@@ -36,6 +38,88 @@ class Repository(Protocol):
 
     async def invites(self, partnership_id: str) -> list[Invite]: ...
 
+    async def meetings_between(self, start: datetime, end: datetime) -> list[Partnership]:
+        """Partnerships whose meeting_at is in [start, end), by meeting_at (then id)."""
+        ...
+
+    async def idle_members(self, idle_since: datetime) -> list[Member]:
+        """Members who still owe answers and have been quiet since ``idle_since``.
+
+        Role social or business, not finished, reminders not off, not unreachable, and the
+        user's participant row last updated before ``idle_since`` (no row, or no updated_at,
+        counts as idle). Ordered by partnership_id, joined_at (then user_id).
+        """
+        ...
+
+    async def inactive_partnerships(self, before: datetime) -> list[str]:
+        """Ids of partnerships whose last activity (else creation) is before ``before``.
+
+        Oldest activity first (then id).
+        """
+        ...
+
+    async def export_user(self, user_id: int) -> dict[str, object]:
+        """Everything stored about one person, as JSON-ready data (datetimes as ISO text).
+
+        Keys: ``user_id``; ``participant`` (a dict, or None); ``memberships``, ``answers``
+        and ``invites`` (those the user created), each a list of dicts. Nothing of other
+        people: no partner's ids, names or answers; an invite says whether it was used, not
+        by whom, and carries no token.
+        """
+        ...
+
     async def commit(self, changes: Changes) -> None:
         """Write every row of ``changes`` in one transaction."""
         ...
+
+    async def forget_user(self, user_id: int) -> list[str]:
+        """Erase one person in one transaction; return the partnerships they were in.
+
+        Deletes their answers (every partnership and round), member rows, participant row
+        and the unused invites they created. The partnerships stay, with the partner's data.
+        The returned ids are in order of joining.
+        """
+        ...
+
+    async def delete_partnerships(self, ids: Sequence[str]) -> int:
+        """Delete partnerships with their members, invites and answers, in one transaction.
+
+        Clears ``active_partnership`` of participants pointing at them. Returns how many of
+        ``ids`` existed (and are now deleted).
+        """
+        ...
+
+
+# ------------------------------------------------------- helpers shared by the implementations
+
+# How export_user orders its lists: by these keys of each dict, in turn.
+EXPORT_ORDER: Final[dict[str, tuple[str, ...]]] = {
+    "memberships": ("joined_at", "partnership_id"),
+    "answers": ("answered_at", "partnership_id", "round", "theme_id"),
+    "invites": ("created_at", "partnership_id", "role", "expires_at", "used_at", "revoked"),
+}
+
+
+def sort_export(export: dict[str, object]) -> dict[str, object]:
+    """``export`` with each list of ``EXPORT_ORDER`` sorted (in place), for equal output."""
+    for name, keys in EXPORT_ORDER.items():
+        rows = export.get(name)
+        if isinstance(rows, list):
+            rows.sort(key=lambda row: tuple(_sortable(row.get(k)) for k in keys))
+    return export
+
+
+def _sortable(value: object) -> tuple[int, str]:
+    """A total order over the plain values of an export (None first; ints numerically)."""
+    if value is None:
+        return (0, "")
+    if isinstance(value, int):  # bool included; rounds and flags are never negative
+        return (1, f"{int(value):020d}")
+    return (1, str(value))
+
+
+def distinct_ids(ids: Sequence[str]) -> list[str]:
+    """``ids`` without repeats, in order; a lone ``str`` is refused (it is a sequence too)."""
+    if isinstance(ids, str):
+        raise TypeError("pass a sequence of partnership ids, not one id")
+    return list(dict.fromkeys(ids))

@@ -85,6 +85,37 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (partnership_id, round, user_id, theme_id)
     );
     """,
+    # 2: meeting briefings, idempotent summaries, reminders; the indexes of the periodic jobs
+    # (meetings_between, idle_members, inactive_partnerships) and of erasure and export.
+    """
+    ALTER TABLE partnerships ADD COLUMN briefed_at TEXT;
+    ALTER TABLE partnerships ADD COLUMN
+        summary_round INTEGER NOT NULL DEFAULT 0 CHECK (summary_round >= 0);
+
+    ALTER TABLE members ADD COLUMN
+        reminders_sent INTEGER NOT NULL DEFAULT 0 CHECK (reminders_sent >= 0);
+    ALTER TABLE members ADD COLUMN reminded_at TEXT;
+    ALTER TABLE members ADD COLUMN
+        reminders_off INTEGER NOT NULL DEFAULT 0 CHECK (reminders_off IN (0, 1));
+    ALTER TABLE members ADD COLUMN
+        unreachable INTEGER NOT NULL DEFAULT 0 CHECK (unreachable IN (0, 1));
+
+    -- meetings_between: a range on meeting_at, in index order; most rows have no meeting.
+    CREATE INDEX partnerships_by_meeting ON partnerships (meeting_at, id)
+        WHERE meeting_at IS NOT NULL;
+    -- inactive_partnerships: the query repeats this expression exactly, so SQLite uses it.
+    CREATE INDEX partnerships_by_activity
+        ON partnerships (coalesce(last_activity_at, created_at), id);
+    -- idle_members: equality on the three flags (IS NULL counts), then the result order.
+    CREATE INDEX members_awaiting
+        ON members (finished_at, reminders_off, unreachable, partnership_id, joined_at, user_id);
+    -- forget_user and export_user.
+    CREATE INDEX answers_by_user ON answers (user_id);
+    CREATE INDEX invites_by_creator ON invites (created_by, created_at);
+    -- delete_partnerships clears the pointers to the deleted partnerships.
+    CREATE INDEX participants_by_active ON participants (active_partnership)
+        WHERE active_partnership IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,7 +6,9 @@ Two connections, each with its own aiosqlite thread:
   writer task takes everything queued at that moment, writes it in one transaction
   (``BEGIN IMMEDIATE``, one ``executemany`` per table, ``COMMIT``) and then resolves every
   caller's future. If that batched transaction fails, each unit is retried in a transaction
-  of its own, so a bad unit fails only its own caller.
+  of its own, so a bad unit fails only its own caller. Other writes (``forget_user``,
+  ``delete_partnerships``) are queued as *jobs* on the same queue: a job ends the batch
+  before it and runs alone in its own transaction, so writes happen in the order of calling.
 * the *reader* serves every read with one ``execute_fetchall`` hop. In WAL mode it sees only
   committed data, never the half-written batch of the writer (which one shared connection
   would show), and it reads while the writer writes.
@@ -22,16 +24,18 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 import aiosqlite
 
 from storage.errors import StorageError
 from storage.records import Answer, Changes, Invite, Member, Participant, Partnership, Role
+from storage.repository import distinct_ids, sort_export
 from storage.schema import migrate
 
 logger = logging.getLogger(__name__)
@@ -41,14 +45,19 @@ MAX_BATCH: Final = 500  # units of work per group-commit transaction
 
 Row = Sequence[Any]
 Params = tuple[object, ...]
+T = TypeVar("T")
 
 # ------------------------------------------------------------------------------- statements
 
 _PARTICIPANT_COLUMNS = "user_id, state, language, active_partnership, context, updated_at"
 _PARTNERSHIP_COLUMNS = (
-    "id, created_by, created_at, canvas_version, round, meeting_at, last_activity_at"
+    "id, created_by, created_at, canvas_version, round, meeting_at, last_activity_at, "
+    "briefed_at, summary_round"
 )
-_MEMBER_COLUMNS = "partnership_id, user_id, role, organisation, joined_at, finished_at"
+_MEMBER_COLUMNS = (
+    "partnership_id, user_id, role, organisation, joined_at, finished_at, "
+    "reminders_sent, reminded_at, reminders_off, unreachable"
+)
 _INVITE_COLUMNS = (
     "token, partnership_id, role, created_by, created_at, expires_at, used_by, used_at, revoked"
 )
@@ -112,6 +121,78 @@ SELECT_INVITES: Final = (
     f"SELECT {_INVITE_COLUMNS} FROM invites WHERE partnership_id = ? "  # noqa: S608
     "ORDER BY created_at, token"
 )
+# Served by the partial index partnerships_by_meeting (meeting_at, id).
+SELECT_MEETINGS: Final = (
+    f"SELECT {_PARTNERSHIP_COLUMNS} FROM partnerships "  # noqa: S608
+    "WHERE meeting_at >= ? AND meeting_at < ? ORDER BY meeting_at, id"
+)
+# Served by members_awaiting (finished_at, reminders_off, unreachable, partnership_id,
+# joined_at, user_id): the flag literals must stay literals for the index to match.
+SELECT_IDLE_MEMBERS: Final = (
+    "SELECT "  # noqa: S608
+    + ", ".join(f"m.{c.strip()}" for c in _MEMBER_COLUMNS.split(","))
+    + " FROM members AS m LEFT JOIN participants AS p ON p.user_id = m.user_id "
+    "WHERE m.finished_at IS NULL AND m.reminders_off = 0 AND m.unreachable = 0 "
+    "AND m.role IN ('social', 'business') "
+    "AND (p.updated_at IS NULL OR p.updated_at < ?) "
+    "ORDER BY m.partnership_id, m.joined_at, m.user_id"
+)
+# The expression is that of the index partnerships_by_activity, character for character.
+SELECT_INACTIVE: Final = (
+    "SELECT id FROM partnerships WHERE coalesce(last_activity_at, created_at) < ? "
+    "ORDER BY coalesce(last_activity_at, created_at), id"
+)
+# One statement, hence one consistent snapshot of everything about ?1, as one JSON text.
+# json() around each scalar subquery marks its text as JSON again: whether the JSON
+# subtype survives a subquery has varied between SQLite versions.
+# The lists' order is set by sort_export(): SQLite < 3.44 cannot order an aggregate.
+SELECT_EXPORT: Final = """
+SELECT json_object(
+    'participant', json((
+        SELECT json_object(
+            'state', state, 'language', language, 'active_partnership', active_partnership,
+            'context', json(context), 'updated_at', updated_at)
+        FROM participants WHERE user_id = ?1)),
+    'memberships', json((
+        SELECT json_group_array(json_object(
+            'partnership_id', partnership_id, 'role', role, 'organisation', organisation,
+            'joined_at', joined_at, 'finished_at', finished_at,
+            'reminders_sent', reminders_sent, 'reminded_at', reminded_at,
+            'reminders_off', reminders_off, 'unreachable', unreachable))
+        FROM members WHERE user_id = ?1)),
+    'answers', json((
+        SELECT json_group_array(json_object(
+            'partnership_id', partnership_id, 'round', round, 'theme_id', theme_id,
+            'canvas_version', canvas_version, 'score', score, 'note', note,
+            'answered_at', answered_at))
+        FROM answers WHERE user_id = ?1)),
+    'invites', json((
+        SELECT json_group_array(json_object(
+            'partnership_id', partnership_id, 'role', role,
+            'created_at', created_at, 'expires_at', expires_at,
+            'used', used_by IS NOT NULL, 'used_at', used_at, 'revoked', revoked))
+        FROM invites WHERE created_by = ?1))
+)
+"""
+# Run by the writer, inside forget_user's transaction.
+SELECT_MEMBER_PARTNERSHIPS: Final = (
+    "SELECT partnership_id FROM members WHERE user_id = ? ORDER BY joined_at, partnership_id"
+)
+
+# --------------------------------------------------------------------- other writes
+
+# forget_user: each takes the user id once; in this order, in one transaction.
+FORGET_USER: Final = (
+    "DELETE FROM answers WHERE user_id = ?",
+    "DELETE FROM members WHERE user_id = ?",
+    "DELETE FROM invites WHERE created_by = ? AND used_by IS NULL",
+    "DELETE FROM participants WHERE user_id = ?",
+)
+# delete_partnerships: each takes one partnership id; members, invites, answers cascade.
+CLEAR_ACTIVE_PARTNERSHIP: Final = (
+    "UPDATE participants SET active_partnership = NULL WHERE active_partnership = ?"
+)
+DELETE_PARTNERSHIP: Final = "DELETE FROM partnerships WHERE id = ?"
 
 # ---------------------------------------------------------------------------- conversions
 
@@ -164,6 +245,8 @@ def partnership_params(p: Partnership) -> Params:
         p.round,
         _time_or_none(p.meeting_at),
         _time_or_none(p.last_activity_at),
+        _time_or_none(p.briefed_at),
+        p.summary_round,
     )
 
 
@@ -175,6 +258,10 @@ def member_params(m: Member) -> Params:
         m.organisation,
         _time(m.joined_at),
         _time_or_none(m.finished_at),
+        m.reminders_sent,
+        _time_or_none(m.reminded_at),
+        1 if m.reminders_off else 0,
+        1 if m.unreachable else 0,
     )
 
 
@@ -225,6 +312,8 @@ def _partnership(r: Row) -> Partnership:
         round=r[4],
         meeting_at=_parse_or_none(r[5]),
         last_activity_at=_parse_or_none(r[6]),
+        briefed_at=_parse_or_none(r[7]),
+        summary_round=r[8],
     )
 
 
@@ -236,6 +325,10 @@ def _member(r: Row) -> Member:
         organisation=r[3],
         joined_at=_parse(r[4]),
         finished_at=_parse_or_none(r[5]),
+        reminders_sent=r[6],
+        reminded_at=_parse_or_none(r[7]),
+        reminders_off=bool(r[8]),
+        unreachable=bool(r[9]),
     )
 
 
@@ -266,6 +359,20 @@ def _answer(r: Row) -> Answer:
     )
 
 
+def _export(user_id: int, text: str) -> dict[str, object]:
+    """export_user's result from the JSON text of ``SELECT_EXPORT`` (0/1 flags as bools)."""
+    raw = json.loads(text)
+    if not isinstance(raw, dict):
+        raise StorageError("export is not a JSON object")
+    for membership in raw["memberships"]:
+        for flag in ("reminders_off", "unreachable"):
+            membership[flag] = bool(membership[flag])
+    for invite in raw["invites"]:
+        for flag in ("used", "revoked"):
+            invite[flag] = bool(invite[flag])
+    return sort_export({"user_id": user_id, **raw})
+
+
 # --------------------------------------------------------------------------- group commit
 
 
@@ -294,6 +401,20 @@ class _Unit:
         )
 
 
+@dataclass(slots=True)
+class _Job(Generic[T]):
+    """A write other than ``Changes``: ``run`` executes it inside a transaction of its own.
+
+    The writer task runs it between two group-commit batches, so it never interleaves with
+    a batch and sees every unit queued before it committed.
+    """
+
+    name: str  # for logs and errors: no personal data
+    run: Callable[[aiosqlite.Connection], Awaitable[T]]
+    future: asyncio.Future[T]
+
+
+_Item = _Unit | _Job[Any]
 _STOP: Final = None  # queued by close(): the writer task finishes what is queued, then ends
 
 
@@ -306,7 +427,7 @@ class SqliteRepository:
         self.path = path
         self._writer = writer
         self._reader = reader
-        self._queue: asyncio.Queue[_Unit | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         # Whoever holds the writer connection's transaction: the writer task per batch.
         self._write_lock = asyncio.Lock()
         self._closed = False
@@ -416,6 +537,32 @@ class SqliteRepository:
         """Invites of one partnership, oldest first."""
         return [_invite(r) for r in await self._read(SELECT_INVITES, (partnership_id,))]
 
+    async def meetings_between(self, start: datetime, end: datetime) -> list[Partnership]:
+        """Partnerships whose meeting_at is in [start, end), by meeting_at (then id)."""
+        rows = await self._read(SELECT_MEETINGS, (_time(start), _time(end)))
+        return [_partnership(r) for r in rows]
+
+    async def idle_members(self, idle_since: datetime) -> list[Member]:
+        """Members who still owe answers and have been quiet since ``idle_since``.
+
+        Role social or business, not finished, reminders not off, not unreachable, and the
+        user's participant row last updated before ``idle_since`` (no row, or no updated_at,
+        counts as idle). Ordered by partnership_id, joined_at (then user_id).
+        """
+        return [_member(r) for r in await self._read(SELECT_IDLE_MEMBERS, (_time(idle_since),))]
+
+    async def inactive_partnerships(self, before: datetime) -> list[str]:
+        """Ids of partnerships whose last activity (else creation) is before ``before``."""
+        return [str(r[0]) for r in await self._read(SELECT_INACTIVE, (_time(before),))]
+
+    async def export_user(self, user_id: int) -> dict[str, object]:
+        """Everything stored about one person, as JSON-ready data (datetimes as ISO text).
+
+        One statement on the reader: a consistent snapshot, as one JSON text.
+        """
+        rows = await self._read(SELECT_EXPORT, (user_id,))
+        return _export(user_id, rows[0][0])
+
     async def _read(self, sql: str, params: Params) -> list[Row]:
         self._check_open()
         try:
@@ -435,8 +582,7 @@ class SqliteRepository:
         self._check_open()
         if not changes:
             return
-        if self._writer_task.done():
-            raise StorageError("the writer task has stopped")
+        self._check_writer()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         try:
             unit = _Unit.of(changes, future)
@@ -445,17 +591,79 @@ class SqliteRepository:
         self._queue.put_nowait(unit)
         await future
 
+    async def forget_user(self, user_id: int) -> list[str]:
+        """Erase one person in one transaction; return the partnerships they were in.
+
+        Deletes their answers (every partnership and round), member rows, participant row
+        and the unused invites they created. The partnerships stay, with the partner's data.
+        The returned ids are in order of joining.
+        """
+
+        async def run(conn: aiosqlite.Connection) -> list[str]:
+            rows = await conn.execute_fetchall(SELECT_MEMBER_PARTNERSHIPS, (user_id,))
+            ids = [str(r[0]) for r in rows]
+            counts = []
+            for sql in FORGET_USER:
+                async with conn.execute(sql, (user_id,)) as cursor:
+                    counts.append(cursor.rowcount)
+            answers, members, invites, _ = counts
+            logger.info(
+                "Forgot a user: %d memberships, %d answers, %d invites", members, answers, invites
+            )
+            return ids
+
+        return await self._submit("forget_user", run)
+
+    async def delete_partnerships(self, ids: Sequence[str]) -> int:
+        """Delete partnerships with their members, invites and answers, in one transaction.
+
+        Clears ``active_partnership`` of participants pointing at them. Returns how many of
+        ``ids`` existed (and are now deleted).
+        """
+        params = [(pid,) for pid in distinct_ids(ids)]
+        if not params:
+            self._check_open()
+            return 0
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            async with conn.executemany(CLEAR_ACTIVE_PARTNERSHIP, params) as cursor:
+                cleared = cursor.rowcount
+            # executemany sums rowcount over its parameters; cascaded rows are not counted.
+            async with conn.executemany(DELETE_PARTNERSHIP, params) as cursor:
+                deleted = cursor.rowcount
+            logger.info("Deleted %d partnerships; cleared %d active pointers", deleted, cleared)
+            return deleted
+
+        return await self._submit("delete_partnerships", run)
+
+    async def _submit(self, name: str, run: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Queue ``run`` for the writer task, behind every unit queued so far; await it."""
+        self._check_open()
+        self._check_writer()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(name, run, future))
+        return await future
+
     async def _write_loop(self) -> None:
-        """The writer task: take what is queued, write it as one transaction, repeat."""
+        """The writer task: take what is queued, write it as one transaction, repeat.
+
+        Units of work queued back to back are grouped into one transaction; a job ends the
+        group and runs alone, after it, so the order of calling is the order of writing.
+        """
         stopping = False
         batch: list[_Unit] = []
+        job: _Job[Any] | None = None
         try:
             while not stopping:
                 item = await self._queue.get()
                 batch = []
+                job = None
                 while True:
                     if item is _STOP:
                         stopping = True
+                    elif isinstance(item, _Job):
+                        job = item
+                        break
                     elif not item.future.cancelled():
                         batch.append(item)
                     if len(batch) >= MAX_BATCH or self._queue.empty():
@@ -463,16 +671,20 @@ class SqliteRepository:
                     item = self._queue.get_nowait()
                 if batch:
                     await self._write_batch(batch)
+                batch = []
+                if job is not None and not job.future.cancelled():
+                    await self._run_job(job)
+                job = None
         except BaseException:
             # Cancelled (the loop is shutting down without close()): no caller may hang.
             error = StorageError("the writer stopped before this unit was committed")
-            pending = [*batch]
+            pending: list[_Item] = [*batch, *([job] if job is not None else [])]
             while not self._queue.empty():
                 queued = self._queue.get_nowait()
                 if queued is not _STOP:
                     pending.append(queued)
-            for unit in pending:
-                _fail(unit, error)
+            for unqueued in pending:
+                _fail(unqueued, error)
             raise
 
     async def _write_batch(self, batch: list[_Unit]) -> None:
@@ -500,14 +712,32 @@ class SqliteRepository:
 
     async def _transaction(self, batch: list[_Unit]) -> None:
         """Write ``batch`` in one transaction: BEGIN, one executemany per table, COMMIT."""
+        async with self._writing() as conn:
+            for index, sql in enumerate(_UPSERTS):
+                params = [p for unit in batch for p in unit.params[index]]
+                if params:
+                    await conn.executemany(sql, params)
+        logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
+
+    async def _run_job(self, job: _Job[Any]) -> None:
+        """Run one job in a transaction of its own and resolve its caller's future."""
+        try:
+            async with self._writing() as conn:
+                result = await job.run(conn)
+        except Exception as exc:  # reported to its caller
+            _fail(job, exc)
+        else:
+            if not job.future.done():
+                job.future.set_result(result)
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction on the writer: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error."""
         async with self._write_lock:
             conn = self._writer
             await conn.execute("BEGIN IMMEDIATE")  # if this fails, no transaction is open
             try:
-                for index, sql in enumerate(_UPSERTS):
-                    params = [p for unit in batch for p in unit.params[index]]
-                    if params:
-                        await conn.executemany(sql, params)
+                yield conn
                 await conn.execute("COMMIT")
             except BaseException:
                 try:
@@ -515,11 +745,14 @@ class SqliteRepository:
                 except sqlite3.Error:
                     logger.exception("ROLLBACK failed")
                 raise
-        logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
 
     def _check_open(self) -> None:
         if self._closed:
             raise StorageError("the repository is closed")
+
+    def _check_writer(self) -> None:
+        if self._writer_task.done():
+            raise StorageError("the writer task has stopped")
 
 
 def _succeed(unit: _Unit) -> None:
@@ -527,20 +760,25 @@ def _succeed(unit: _Unit) -> None:
         unit.future.set_result(None)
 
 
-def _fail(unit: _Unit, exc: Exception) -> None:
-    logger.info("Unit of work of %d rows failed: %s", unit.rows, type(exc).__name__)
-    if unit.future.done():
+def _fail(item: _Item, exc: Exception) -> None:
+    if isinstance(item, _Job):
+        what = item.name
+        logger.info("Write %s failed: %s", item.name, type(exc).__name__)
+    else:
+        what = "commit"
+        logger.info("Unit of work of %d rows failed: %s", item.rows, type(exc).__name__)
+    if item.future.done():
         return
     if isinstance(exc, StorageError):
-        unit.future.set_exception(exc)
+        item.future.set_exception(exc)
         return
     # SQLite's messages name the constraint and columns, never the values.
     detail = (
         f"{type(exc).__name__}: {exc}" if isinstance(exc, sqlite3.Error) else type(exc).__name__
     )
-    error = StorageError(f"commit failed: {detail}")
+    error = StorageError(f"{what} failed: {detail}")
     error.__cause__ = exc
-    unit.future.set_exception(error)
+    item.future.set_exception(error)
 
 
 async def _connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
