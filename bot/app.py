@@ -15,7 +15,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.context import CanvasApp, CanvasContext, Services
-from bot.handlers import errors, journey
+from bot.handlers import errors, journey, momentum
 from bot.settings import Settings
 from flows.canvas import LANGUAGES, load_canvas
 from flows.events import Command
@@ -93,6 +93,7 @@ def build_application(
 
     app: CanvasApp = builder.post_init(post_init).post_shutdown(post_shutdown).build()  # type: ignore[assignment]
     journey.register(app)
+    momentum.register(app)
     errors.register(app)
     return app
 

@@ -80,6 +80,7 @@ class Kind(Enum):
     ROLE = "o"  # o:<social|business|facilitator>
     SWITCH = "w"  # w:<partnership>
     CONTINUE = "g"  # g
+    STOP_REMINDERS = "x"  # x:<partnership>
 
 
 _ARITY = {
@@ -91,6 +92,7 @@ _ARITY = {
     Kind.ROLE: 1,
     Kind.SWITCH: 1,
     Kind.CONTINUE: 0,
+    Kind.STOP_REMINDERS: 1,
 }
 
 

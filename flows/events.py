@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class Command(Enum):
     CSV = "csv"
     PARTNERSHIPS = "partnerships"
     NEWROUND = "newround"
+    MEETING = "meeting"
+    STOPREMINDERS = "stopreminders"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,4 +52,13 @@ class ButtonTapped:
     data: str
 
 
-Event = CommandSent | TextSent | ButtonTapped
+@dataclass(frozen=True, slots=True)
+class OtherSent:
+    """Anything the journey cannot use: a sticker, photo, voice note, an edit, a group message."""
+
+    user: User
+    kind: Literal["media", "edited", "unknown_command", "group"]
+    chat_id: int | None = None  # where to answer, when not the user's private chat
+
+
+Event = CommandSent | TextSent | ButtonTapped | OtherSent

@@ -21,9 +21,18 @@ from flows.actions import Action, Button, Kind, Notice, Send, Tap, decode, encod
 from flows.canvas import LANGUAGES, Canvas, Language, Theme
 from flows.delivery import Summaries
 from flows.errors import UnknownActionError
-from flows.events import ButtonTapped, Command, CommandSent, Event, TextSent, User
+from flows.events import (
+    ButtonTapped,
+    Command,
+    CommandSent,
+    Event,
+    OtherSent,
+    TextSent,
+    User,
+)
 from flows.machine import Step, Trigger, build_machine
 from flows.messages import Markup, Messages
+from flows.momentum import Momentum, MomentumSettings, parse_meeting
 from flows.session import Session, Texts, continue_keyboard, language_keyboard
 from storage.records import Invite, Member, Partnership, Role
 from storage.repository import Repository
@@ -61,6 +70,7 @@ class Journey:
         new_token: Callable[[], str] = lambda: secrets.token_urlsafe(16),
         new_id: Callable[[], str] = lambda: secrets.token_urlsafe(6),
         timezone: ZoneInfo = AMSTERDAM,
+        momentum: MomentumSettings | None = None,
     ) -> None:
         self.repo = repo
         self.texts = Texts(canvas, messages)
@@ -71,12 +81,26 @@ class Journey:
         self.new_token = new_token
         self.new_id = new_id
         self.machine = build_machine()
+        self.timezone = timezone
         self.summaries = Summaries(repo, canvas, messages, timezone)
+        self.momentum_settings = momentum or MomentumSettings()
+        self.momentum = Momentum(
+            repo,
+            messages,
+            self.summaries,
+            self._language_of,
+            settings=self.momentum_settings,
+            timezone=timezone,
+        )
 
     # ------------------------------------------------------------------ entry
 
     async def handle(self, event: Event) -> list[Action]:
         """Run one event to completion: load, trigger, persist, reply."""
+        if isinstance(event, OtherSent) and event.kind == "group":
+            language = self._language_from_hint(event.user.language_hint)
+            text = self.texts.messages("private_only", language, bot=self.bot_username)
+            return [Send(event.chat_id or event.user.id, text)]
         session = await self._load(event.user)
         self.machine.add_model(session, initial=session.state)
         try:
@@ -182,6 +206,12 @@ class Journey:
             await self._command(session, event.command, event.argument.strip())
         elif isinstance(event, TextSent):
             await self._text(session, event.text)
+        elif isinstance(event, OtherSent):
+            session.say(session.t(f"other_{event.kind}"))
+            if session.state is Step.NOTE:
+                session.on_enter_NOTE()  # still waiting for the note: ask again, keep the step
+            else:
+                await self._resume(session)
         else:
             await self._tap(session, event)
 
@@ -203,9 +233,9 @@ class Journey:
         elif s.state in (Step.NEW, Step.LANGUAGE):
             await self._resume(s)
         else:
-            await self._partnership_command(s, command)
+            await self._partnership_command(s, command, argument)
 
-    async def _partnership_command(self, s: Session, command: Command) -> None:
+    async def _partnership_command(self, s: Session, command: Command, argument: str) -> None:
         if command is Command.STATUS:
             await self._status(s)
         elif command is Command.REVIEW:
@@ -218,6 +248,10 @@ class Journey:
             await self._partnerships(s)
         elif command is Command.NEWROUND:
             await self._new_round(s)
+        elif command is Command.MEETING:
+            await self._meeting(s, argument)
+        elif command is Command.STOPREMINDERS:
+            self._stop_reminders(s, s.active)
         else:
             await self._summary_command(s, command)
 
@@ -277,6 +311,41 @@ class Journey:
                 )
             )
         s.say("\n".join(lines))
+
+    async def _meeting(self, s: Session, argument: str) -> None:
+        """/meeting <date> <time>: the next meeting, in the bot's time zone."""
+        if s.partnership is None or s.me is None:
+            s.say(s.t("review_nothing"))
+            return
+        when = parse_meeting(argument, self.timezone)
+        if when is None:
+            s.say(s.t("meeting_usage"))
+            return
+        if when <= s.now:
+            s.say(s.t("meeting_past"))
+            return
+        s.partnership = replace(s.partnership, meeting_at=when, briefed_at=None)
+        s.changes.partnerships.append(s.partnership)
+        local = when.strftime("%d-%m-%Y %H:%M")
+        hours = int(self.momentum_settings.briefing_lead.total_seconds() // 3600)
+        s.say(s.t("meeting_set", when=local, hours=hours))
+        for member in s.members:
+            if member.user_id != s.user_id:
+                language = await self._language_of(member.user_id)
+                text = self.texts.messages("meeting_told", language, when=local, header=s.header())
+                s.replies.append(Send(member.user_id, text))
+
+    def _stop_reminders(self, s: Session, partnership_id: str | None) -> None:
+        """No more reminders for this user, in every partnership they are in."""
+        if not s.memberships:
+            s.say(s.t("review_nothing"))
+            return
+        del partnership_id  # reminders are per person: one opt-out covers all partnerships
+        for member in s.memberships:
+            if not member.reminders_off:
+                s.stage_member(replace(member, reminders_off=True))
+        s.replies.append(Notice(s.t("reminders_stopped")))
+        s.say(s.t("reminders_stopped"))
 
     async def _new_round(self, s: Session) -> None:
         """Start answering the canvas again; the summary will show what moved."""
@@ -360,6 +429,8 @@ class Journey:
             await self._switch(s, tap.partnership_id)
         elif tap.kind is Kind.CONTINUE:
             await self._resume(s)
+        elif tap.kind is Kind.STOP_REMINDERS:
+            self._stop_reminders(s, tap.args[0])
         else:
             theme = await self._theme_of(s, tap)
             if theme is None:

@@ -1,0 +1,30 @@
+"""The periodic scan for briefings and reminders, on PTB's job queue.
+
+The scan reads what is due from the database, so nothing needs re-scheduling after a
+restart: the first scan after start-up finds whatever became due meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.context import CanvasApp, CanvasContext
+from bot.render import render
+
+logger = logging.getLogger(__name__)
+
+SCAN_INTERVAL_SECONDS = 60.0
+
+
+async def scan(context: CanvasContext) -> None:
+    journey = context.journey
+    actions = await journey.momentum.due(journey.clock())
+    if actions:
+        logger.info("sending %d scheduled messages", len(actions))
+        await render(context.bot, actions)
+
+
+def register(app: CanvasApp, interval: float = SCAN_INTERVAL_SECONDS) -> None:
+    if app.job_queue is None:
+        raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
+    app.job_queue.run_repeating(scan, interval=interval, first=interval / 4, name="momentum")

@@ -1,0 +1,109 @@
+"""Briefings before a meeting and reminders to partners who stopped: derived from storage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from flows.actions import Send, SendDocument, SendPhoto
+from flows.events import Command
+from flows.journey import Journey
+from flows.momentum import parse_meeting
+from storage.records import Role
+from tests.flows.conftest import Clock, JourneyFactory, Person
+from tests.flows.test_journey import (
+    BUSINESS,
+    FACILITATOR,
+    SOCIAL,
+    answer_all,
+    join,
+    start_partnership,
+)
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-03 14:00", datetime(2026, 12, 3, 14, 0, tzinfo=AMS)),
+        ("3-12-2026 14:00", datetime(2026, 12, 3, 14, 0, tzinfo=AMS)),
+        ("03/12/2026 9.30", datetime(2026, 12, 3, 9, 30, tzinfo=AMS)),
+        ("31-02-2026 14:00", None),
+        ("morgen", None),
+        ("", None),
+    ],
+)
+def test_meeting_dates_are_read_in_dutch_and_iso_order(text: str, expected: datetime | None):
+    """Both day-month-year and year-month-day are understood; impossible dates are refused."""
+    assert parse_meeting(text, AMS) == expected
+
+
+async def setup_pair(journey: Journey) -> tuple[Person, Person, Person]:
+    social, business = Person(journey, SOCIAL), Person(journey, BUSINESS)
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    facilitator_token = next(
+        t.split("start=")[1].split()[0] for t in social.texts() if "begeleider" in t
+    )
+    facilitator = Person(journey, FACILITATOR)
+    await join(facilitator, facilitator_token, "Coach")
+    await join(business, token, "Jansen BV")
+    return social, business, facilitator
+
+
+async def test_the_facilitator_is_briefed_once_before_the_meeting(
+    journey: Journey, make_journey: JourneyFactory, clock: Clock
+) -> None:
+    """24 h before the meeting the facilitator gets summary, picture and report, exactly once."""
+    social, _business, facilitator = await setup_pair(journey)
+    await answer_all(social, score=4)
+    await facilitator.command(Command.MEETING, "2026-11-05 14:00")
+    assert "05-11-2026 14:00" in facilitator.text()
+    assert await journey.momentum.due(clock()) == []  # four days ahead: not yet
+    clock.advance(days=3, hours=8)
+    actions = await journey.momentum.due(clock())
+    assert [a.chat_id for a in actions if isinstance(a, SendDocument)] == [FACILITATOR]
+    assert [a.chat_id for a in actions if isinstance(a, SendPhoto)] == [FACILITATOR]
+    summary = " ".join(a.text for a in actions if isinstance(a, Send) and a.chat_id == FACILITATOR)
+    assert "nog niet" in summary.lower() or "onvolledig" in summary.lower()
+    reminded = [a.chat_id for a in actions if isinstance(a, Send) and a.chat_id != FACILITATOR]
+    assert reminded == [BUSINESS]
+    assert await journey.momentum.due(clock()) == []
+    assert await make_journey().momentum.due(clock()) == []  # after a restart too
+
+
+async def test_idle_partners_get_at_most_two_reminders(journey: Journey, clock: Clock) -> None:
+    """A partner idle for three days is reminded, again three days later, and then no more."""
+    social, business, _ = await setup_pair(journey)
+    await answer_all(social, score=3)
+    await business.tap(business.button("a:").rsplit(":", 1)[0] + ":3")
+    sent: list[int] = []
+    for _ in range(4):
+        clock.advance(days=3, minutes=1)
+        sent.extend(a.chat_id for a in await journey.momentum.due(clock()) if isinstance(a, Send))
+        assert await journey.momentum.due(clock()) == []
+    assert sent == [BUSINESS, BUSINESS]
+
+
+async def test_stop_reminders_button_turns_them_off(journey: Journey, clock: Clock) -> None:
+    """The button under a reminder stops every later reminder."""
+    _social, business, _ = await setup_pair(journey)
+    clock.advance(days=3, minutes=1)
+    reminders = [a for a in await journey.momentum.due(clock()) if a.chat_id == BUSINESS]  # type: ignore[union-attr]
+    assert reminders
+    stop = next(b.data for row in reminders[0].keyboard for b in row if b.data.startswith("x:"))  # type: ignore[union-attr]
+    await business.tap(stop)
+    assert "geen herinneringen" in business.text().lower()
+    clock.advance(days=30)
+    assert [a for a in await journey.momentum.due(clock()) if a.chat_id == BUSINESS] == []  # type: ignore[union-attr]
+
+
+async def test_a_meeting_in_the_past_or_garbled_is_refused(journey: Journey) -> None:
+    """A meeting date that has passed or cannot be read gets a clear reply and is not stored."""
+    _social, _business, facilitator = await setup_pair(journey)
+    await facilitator.command(Command.MEETING, "2020-01-01 10:00")
+    assert "voorbij" in facilitator.text()
+    await facilitator.command(Command.MEETING, "volgende week")
+    assert "/meeting" in facilitator.text()
