@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import CanvasApp, CanvasContext
 from bot.render import render
-from flows.events import ButtonTapped, Command, CommandSent, Event, TextSent, User
+from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
+
+OtherKind = Literal["media", "edited", "unknown_command", "group"]
 
 PRIVATE = filters.ChatType.PRIVATE
+NEW = filters.UpdateType.MESSAGE  # not edits: an edited message never counts as an answer
 
 
 def _user(update: Update) -> User | None:
@@ -47,7 +52,29 @@ async def on_button(update: Update, context: CanvasContext) -> None:
     await _run(update, context, ButtonTapped(user, query.data or ""))
 
 
+async def on_other(update: Update, context: CanvasContext) -> None:
+    """Anything else: media, edits, unknown commands, groups get a clear reply, never silence."""
+    user, message = _user(update), update.effective_message
+    if user is None or message is None:
+        return
+    kind: OtherKind
+    if update.effective_chat is not None and update.effective_chat.type != "private":
+        kind = "group"
+    elif update.edited_message is not None:
+        kind = "edited"
+    elif message.text is not None and message.text.startswith("/"):
+        kind = "unknown_command"
+    else:
+        kind = "media"
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    await _run(update, context, OtherSent(user, kind, chat_id))
+
+
 def register(app: CanvasApp) -> None:
-    app.add_handler(CommandHandler([c.value for c in Command], on_command, filters=PRIVATE))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(CommandHandler([c.value for c in Command], on_command, filters=PRIVATE & NEW))
+    app.add_handler(MessageHandler(PRIVATE & NEW & filters.TEXT & ~filters.COMMAND, on_text))
     app.add_handler(CallbackQueryHandler(on_button))
+    # Groups: only when addressed (a command or a reply), so the bot never chats over people.
+    addressed = filters.COMMAND | filters.REPLY
+    app.add_handler(MessageHandler(~PRIVATE & addressed & NEW, on_other))
+    app.add_handler(MessageHandler(PRIVATE, on_other))

@@ -39,8 +39,9 @@ class UpdateFactory:
         chat_type: str = "private",
         first_name: str = "Test",
         entities: list[JSON] | None = None,
+        chat_id: int | None = None,
     ) -> Update:
-        """A text message from ``user_id``."""
+        """A text message from ``user_id`` (in a group when ``chat_id`` and ``chat_type`` say)."""
         content: JSON = {"text": text}
         if entities:
             content["entities"] = entities
@@ -50,6 +51,7 @@ class UpdateFactory:
             language_code=language_code,
             chat_type=chat_type,
             first_name=first_name,
+            chat_id=chat_id,
         )
 
     def command(self, user_id: int, command: str, args: str = "", **kwargs: Any) -> Update:
