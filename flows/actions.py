@@ -81,6 +81,7 @@ class Kind(Enum):
     SWITCH = "w"  # w:<partnership>
     CONTINUE = "g"  # g
     STOP_REMINDERS = "x"  # x:<partnership>
+    FORGET = "f"  # f:<yes|no>, confirming /forget
 
 
 _ARITY = {
@@ -93,6 +94,7 @@ _ARITY = {
     Kind.SWITCH: 1,
     Kind.CONTINUE: 0,
     Kind.STOP_REMINDERS: 1,
+    Kind.FORGET: 1,
 }
 
 

@@ -31,6 +31,9 @@ class Command(Enum):
     NEWROUND = "newround"
     MEETING = "meeting"
     STOPREMINDERS = "stopreminders"
+    PRIVACY = "privacy"
+    MYDATA = "mydata"
+    FORGET = "forget"
 
 
 @dataclass(frozen=True, slots=True)

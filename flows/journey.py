@@ -8,6 +8,7 @@ change that was not stored.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -17,7 +18,18 @@ from zoneinfo import ZoneInfo
 
 from transitions import MachineError
 
-from flows.actions import Action, Button, Kind, Notice, Send, Tap, decode, encode
+from flows.actions import (
+    Action,
+    Button,
+    Edit,
+    Kind,
+    Notice,
+    Send,
+    SendDocument,
+    Tap,
+    decode,
+    encode,
+)
 from flows.canvas import LANGUAGES, Canvas, Language, Theme
 from flows.delivery import Summaries
 from flows.errors import UnknownActionError
@@ -41,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+QUESTION_KINDS = frozenset({Kind.ANSWER, Kind.CHANGE, Kind.REVIEW, Kind.NOTE})
 
 
 def utc_now() -> datetime:
@@ -71,6 +84,7 @@ class Journey:
         new_id: Callable[[], str] = lambda: secrets.token_urlsafe(6),
         timezone: ZoneInfo = AMSTERDAM,
         momentum: MomentumSettings | None = None,
+        retention: timedelta = timedelta(days=365),
     ) -> None:
         self.repo = repo
         self.texts = Texts(canvas, messages)
@@ -82,6 +96,7 @@ class Journey:
         self.new_id = new_id
         self.machine = build_machine()
         self.timezone = timezone
+        self.retention = retention
         self.summaries = Summaries(repo, canvas, messages, timezone)
         self.momentum_settings = momentum or MomentumSettings()
         self.momentum = Momentum(
@@ -193,6 +208,8 @@ class Journey:
         return self.default_language
 
     async def _persist(self, session: Session) -> None:
+        if session.forgotten:
+            return  # the person asked to be forgotten: store nothing more about them
         session.changes.participants.append(session.snapshot())
         partnership = session.partnership
         if partnership is not None and session.changes.answers:
@@ -230,6 +247,8 @@ class Journey:
             s.say(s.t("help"))
         elif command is Command.LANGUAGE:
             s.say(s.t("choose_language"), language_keyboard())
+        elif command in (Command.PRIVACY, Command.MYDATA, Command.FORGET):
+            await self._privacy_command(s, command)
         elif s.state in (Step.NEW, Step.LANGUAGE):
             await self._resume(s)
         else:
@@ -347,6 +366,57 @@ class Journey:
         s.replies.append(Notice(s.t("reminders_stopped")))
         s.say(s.t("reminders_stopped"))
 
+    async def _privacy_command(self, s: Session, command: Command) -> None:
+        """/privacy explains, /mydata exports, /forget asks before erasing (AVG / GDPR)."""
+        if command is Command.PRIVACY:
+            days = self.retention.days
+            s.say(s.t("privacy", months=days // 30))
+        elif command is Command.MYDATA:
+            data = await self.repo.export_user(s.user_id)
+            content = json.dumps(data, ensure_ascii=False, indent=2).encode()
+            s.replies.append(
+                SendDocument(s.user_id, content, "mydata.json", s.t("mydata_caption"))
+            )
+        else:
+            s.say(
+                s.t("forget_confirm"),
+                (
+                    (Button(s.t("button_forget_yes"), encode(Kind.FORGET, "yes")),),
+                    (Button(s.t("button_forget_no"), encode(Kind.FORGET, "no")),),
+                ),
+            )
+
+    async def _forget(self, s: Session, *, confirmed: bool) -> None:
+        if not confirmed:
+            s.replies.append(Edit(s.t("forget_kept")))
+            return
+        others = {
+            m.partnership_id: await self.repo.members(m.partnership_id) for m in s.memberships
+        }
+        own = {m.partnership_id: m.organisation for m in s.memberships}
+        await self.repo.forget_user(s.user_id)
+        s.forgotten = True
+        s.replies.append(Edit(s.t("forgotten")))
+        for partnership_id, members in others.items():
+            for member in members:
+                if member.user_id == s.user_id:
+                    continue
+                language = await self._language_of(member.user_id)
+                text = self.texts.messages(
+                    "partner_withdrew", language, organisation=own[partnership_id]
+                )
+                s.replies.append(Send(member.user_id, text))
+        logger.info("user data erased on request")
+
+    async def purge_inactive(self, now: datetime) -> int:
+        """Delete partnerships without activity for the retention period (a daily job)."""
+        ids = await self.repo.inactive_partnerships(now - self.retention)
+        if not ids:
+            return 0
+        deleted = await self.repo.delete_partnerships(ids)
+        logger.info("retention: %d inactive partnerships deleted", deleted)
+        return deleted
+
     async def _new_round(self, s: Session) -> None:
         """Start answering the canvas again; the summary will show what moved."""
         partnership, me = s.partnership, s.me
@@ -421,7 +491,9 @@ class Journey:
             logger.info("unknown button data from a client")
             s.replies.append(Notice(s.t("stale_button")))
             return
-        if tap.kind is Kind.LANGUAGE:
+        if tap.kind in QUESTION_KINDS:
+            await self._question_tap(s, tap)
+        elif tap.kind is Kind.LANGUAGE:
             await self._language_chosen(s, tap.args[0])
         elif tap.kind is Kind.ROLE:
             await self._role_chosen(s, tap.args[0])
@@ -432,18 +504,21 @@ class Journey:
         elif tap.kind is Kind.STOP_REMINDERS:
             self._stop_reminders(s, tap.args[0])
         else:
-            theme = await self._theme_of(s, tap)
-            if theme is None:
-                return
-            if tap.kind is Kind.ANSWER:
-                await self._answered(s, theme, tap.score, change=False)
-            elif tap.kind is Kind.CHANGE:
-                await self._answered(s, theme, tap.score, change=True)
-            elif tap.kind is Kind.REVIEW:
-                s.say(s.question_text(theme), s.scale_keyboard(theme, Kind.CHANGE))
-            else:
-                s.context["note"] = theme.id
-                await self._fire(s, Trigger.NOTE_OPENED)
+            await self._forget(s, confirmed=tap.args[0] == "yes")
+
+    async def _question_tap(self, s: Session, tap: Tap) -> None:
+        theme = await self._theme_of(s, tap)
+        if theme is None:
+            return
+        if tap.kind is Kind.ANSWER:
+            await self._answered(s, theme, tap.score, change=False)
+        elif tap.kind is Kind.CHANGE:
+            await self._answered(s, theme, tap.score, change=True)
+        elif tap.kind is Kind.REVIEW:
+            s.say(s.question_text(theme), s.scale_keyboard(theme, Kind.CHANGE))
+        else:
+            s.context["note"] = theme.id
+            await self._fire(s, Trigger.NOTE_OPENED)
 
     async def _theme_of(self, s: Session, tap: Tap) -> Theme | None:
         """The theme a question button names, if it still belongs to this user's journey."""

@@ -43,6 +43,7 @@ class Session:
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
     both_done: bool = False  # this update finished the round for both partners
+    forgotten: bool = False  # the person's data was erased: persist nothing
 
     # ----------------------------------------------------------------- reading
 

@@ -14,6 +14,7 @@ from bot.render import render
 logger = logging.getLogger(__name__)
 
 SCAN_INTERVAL_SECONDS = 60.0
+RETENTION_INTERVAL = 24 * 3600.0
 
 
 async def scan(context: CanvasContext) -> None:
@@ -24,7 +25,14 @@ async def scan(context: CanvasContext) -> None:
         await render(context.bot, actions)
 
 
+async def retention(context: CanvasContext) -> None:
+    """Daily: delete partnerships without activity for the retention period (AVG)."""
+    journey = context.journey
+    await journey.purge_inactive(journey.clock())
+
+
 def register(app: CanvasApp, interval: float = SCAN_INTERVAL_SECONDS) -> None:
     if app.job_queue is None:
         raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
     app.job_queue.run_repeating(scan, interval=interval, first=interval / 4, name="momentum")
+    app.job_queue.run_repeating(retention, interval=RETENTION_INTERVAL, first=60, name="retention")

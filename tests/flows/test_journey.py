@@ -403,3 +403,47 @@ async def test_a_new_round_asks_again_and_the_summary_shows_movement(
         await answer_all(person, score=4)
     summary = "\n".join(a.text for a in business.replies if isinstance(a, Send))
     assert "↑2" in summary or "+2" in summary
+
+
+async def test_forget_erases_after_confirmation_and_tells_the_partner(
+    social: Person, business: Person, repo: InMemoryRepository
+) -> None:
+    """/forget asks first; 'yes' erases the person's answers and membership; the partner hears."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    await business.tap(business.button("a:").rsplit(":", 1)[0] + ":2")
+    await business.command(Command.FORGET)
+    await business.tap("f:no")
+    assert await repo.memberships(BUSINESS)
+    await business.command(Command.FORGET)
+    await business.tap(business.button("f:yes"))
+    assert await repo.memberships(BUSINESS) == []
+    assert await repo.participant(BUSINESS) is None
+    told = [a for a in business.replies if isinstance(a, Send) and a.chat_id == SOCIAL]
+    assert "Jansen BV" in told[0].text
+    assert await repo.memberships(SOCIAL)
+
+
+async def test_mydata_exports_own_data_as_json(social: Person) -> None:
+    """/mydata sends a JSON file with the user's own organisation name and notes."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await social.tap(social.button("a:").rsplit(":", 1)[0] + ":3")
+    await social.tap(social.button("n:"))
+    await social.say("geheime notitie")
+    await social.command(Command.MYDATA)
+    [document] = [a for a in social.replies if isinstance(a, SendDocument)]
+    assert document.filename == "mydata.json"
+    assert "geheime notitie" in document.content.decode()
+    assert "De Korrel" in document.content.decode()
+
+
+async def test_retention_purges_partnerships_idle_for_a_year(
+    social: Person, journey: Journey, repo: InMemoryRepository, clock: Clock
+) -> None:
+    """A partnership without activity for the retention period is deleted by the daily job."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    clock.advance(days=364)
+    assert await journey.purge_inactive(clock()) == 0
+    clock.advance(days=2)
+    assert await journey.purge_inactive(clock()) == 1
+    assert await repo.memberships(SOCIAL) == []
