@@ -16,8 +16,12 @@ from telegram.request import BaseRequest
 
 from bot.context import CanvasApp, CanvasContext, Services
 from bot.handlers import errors, journey, momentum
+from bot.ordering import PerUserUpdateProcessor
+from bot.render import ChatPacer, Renderer
 from bot.settings import Settings
 from flows.canvas import LANGUAGES, load_canvas
+from flows.chart import render_chart
+from flows.delivery import ChartRenderer
 from flows.events import Command
 from flows.journey import Journey
 from flows.messages import load_messages
@@ -47,6 +51,7 @@ def build_application(
     open_repository: RepositoryOpener = open_sqlite,
     close_repository: RepositoryCloser = close_sqlite,
     rate_limiter: bool = True,
+    chart: ChartRenderer = render_chart,
 ) -> CanvasApp:
     """Build the Application; content is validated here, so bad content stops start-up."""
     canvas, messages = load_canvas(), load_messages()
@@ -64,6 +69,7 @@ def build_application(
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
         .context_types(context_types)
+        .concurrent_updates(PerUserUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request)
@@ -81,7 +87,9 @@ def build_application(
             services.messages,
             bot_username=app.bot.username,
             default_language=settings.default_language,
+            chart=chart,
         )
+        services.renderer_ = Renderer(app.bot, ChatPacer() if rate_limiter else None)
         await _set_commands(app, services)
         logger.info("ready as bot %s with canvas %s", app.bot.id, services.canvas.version)
 
@@ -90,6 +98,7 @@ def build_application(
         if services.journey_ is not None:
             await close_repository(services.journey_.repo)
             services.journey_ = None
+            services.renderer_ = None
 
     app: CanvasApp = builder.post_init(post_init).post_shutdown(post_shutdown).build()  # type: ignore[assignment]
     journey.register(app)

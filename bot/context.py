@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram import CallbackQuery
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.render import Renderer
+from flows.actions import Action
 from flows.canvas import Canvas
 from flows.journey import Journey
 from flows.messages import Messages
@@ -19,12 +23,23 @@ class Services:
     canvas: Canvas
     messages: Messages
     journey_: Journey | None = field(default=None)
+    renderer_: Renderer | None = field(default=None)
 
     @property
     def journey(self) -> Journey:
         if self.journey_ is None:
             raise RuntimeError("the journey is built in post_init; the application is not running")
         return self.journey_
+
+    async def send(self, actions: Sequence[Action], query: CallbackQuery | None = None) -> None:
+        """Render actions; users found to have blocked the bot are marked and others told."""
+        if self.renderer_ is None:
+            raise RuntimeError(
+                "the renderer is built in post_init; the application is not running"
+            )
+        blocked = await self.renderer_.render(actions, query)
+        if blocked:
+            await self.renderer_.render(await self.journey.mark_unreachable(blocked))
 
 
 class CanvasContext(

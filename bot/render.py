@@ -1,18 +1,35 @@
-"""Turn the actions flows/ returns into Bot API calls."""
+"""Turn the actions flows/ returns into Bot API calls, resilient to Telegram's faults.
+
+- Every call is retried with back-off on time-outs and network errors (never on a refusal).
+- An edit Telegram refuses because the message is gone or too old becomes a new message;
+  "message is not modified" (a double tap) is not an error.
+- A user who blocked the bot is reported back so flows can mark them unreachable.
+- Messages to one chat are paced (a burst, then about one a second), so a long summary
+  stays within Telegram's per-chat limit; AIORateLimiter keeps the global limit.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import Any, TypeVar
 
+from aiolimiter import AsyncLimiter
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ExtBot
 
 from flows.actions import Action, Edit, Keyboard, Notice, Send, SendDocument, SendPhoto
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRY_DELAYS = (0.5, 1.0, 2.0)
+_GONE = ("message to edit not found", "message can't be edited", "message is too old")
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -26,45 +43,122 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     )
 
 
-async def render(
-    bot: ExtBot[None], actions: Sequence[Action], query: CallbackQuery | None = None
-) -> None:
-    """Send the replies in order. A tapped button's query is answered once, first."""
-    if query is not None:
-        notice = next((a.text for a in actions if isinstance(a, Notice)), None)
-        await query.answer(notice)
-    for action in actions:
+class ChatPacer:
+    """Per-chat pacing: ``burst`` messages at once, then ``per_second`` a second."""
+
+    def __init__(self, burst: int = 5, per_second: float = 1.0, keep: int = 2048) -> None:
+        self.burst = burst
+        self.period = burst / per_second
+        self.keep = keep
+        self._limiters: dict[int, AsyncLimiter] = {}
+
+    async def wait(self, chat_id: int) -> None:
+        limiter = self._limiters.get(chat_id)
+        if limiter is None:
+            if len(self._limiters) >= self.keep:
+                self._forget_idle()
+            limiter = self._limiters[chat_id] = AsyncLimiter(self.burst, self.period)
+        await limiter.acquire()
+
+    def _forget_idle(self) -> None:
+        for chat_id, limiter in list(self._limiters.items()):
+            if limiter.has_capacity(self.burst):
+                del self._limiters[chat_id]
+
+
+async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    """Retry a Bot API call on time-outs and network errors, with back-off."""
+    for delay in RETRY_DELAYS:
+        try:
+            return await call()
+        except BadRequest:
+            raise
+        except NetworkError as exc:
+            logger.warning("network error (%s), retrying in %.1f s", type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+    return await call()
+
+
+class Renderer:
+    """Sends actions in order; returns the chats that turned out to have blocked the bot."""
+
+    def __init__(self, bot: ExtBot[Any], pacer: ChatPacer | None = None) -> None:
+        self.bot = bot
+        self.pacer = pacer
+
+    async def render(
+        self, actions: Sequence[Action], query: CallbackQuery | None = None
+    ) -> set[int]:
+        if query is not None:
+            notice = next((a.text for a in actions if isinstance(a, Notice)), None)
+            await _quietly(with_retries(lambda: query.answer(notice)))
+        blocked: set[int] = set()
+        for action in actions:
+            if isinstance(action, Notice):
+                continue
+            chat_id = _chat_of(action, query)
+            if chat_id is None or chat_id in blocked:
+                continue
+            if self.pacer is not None:
+                await self.pacer.wait(chat_id)
+            try:
+                await with_retries(partial(self._one, action, query))
+            except Forbidden:
+                logger.info("chat %s has blocked the bot", chat_id)
+                blocked.add(chat_id)
+        return blocked
+
+    async def _one(self, action: Action, query: CallbackQuery | None) -> None:
         if isinstance(action, Send):
-            await bot.send_message(
-                action.chat_id,
-                action.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(action.keyboard),
-                link_preview_options=None,
-            )
+            await self._send(action.chat_id, action.text, action.keyboard)
         elif isinstance(action, Edit):
             if query is not None:
-                await _edit(query, action)
+                await self._edit(query, action)
         elif isinstance(action, SendPhoto):
-            await bot.send_photo(
+            await self.bot.send_photo(
                 action.chat_id, action.png, caption=action.caption, parse_mode=ParseMode.HTML
             )
         elif isinstance(action, SendDocument):
-            await bot.send_document(
+            await self.bot.send_document(
                 action.chat_id,
                 InputFile(action.content, filename=action.filename),
                 caption=action.caption,
                 parse_mode=ParseMode.HTML,
             )
 
-
-async def _edit(query: CallbackQuery, action: Edit) -> None:
-    try:
-        await query.edit_message_text(
-            action.text, parse_mode=ParseMode.HTML, reply_markup=markup(action.keyboard)
+    async def _send(self, chat_id: int, text: str, keyboard: Keyboard) -> None:
+        await self.bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup(keyboard)
         )
+
+    async def _edit(self, query: CallbackQuery, action: Edit) -> None:
+        try:
+            await query.edit_message_text(
+                action.text, parse_mode=ParseMode.HTML, reply_markup=markup(action.keyboard)
+            )
+        except BadRequest as exc:
+            reason = exc.message.lower()
+            if "not modified" in reason:  # a double tap edits to the same content
+                return
+            if not any(gone in reason for gone in _GONE) or query.message is None:
+                raise
+            logger.info("message could not be edited; sending it anew")
+            await self._send(query.message.chat.id, action.text, action.keyboard)
+
+
+def _chat_of(action: Action, query: CallbackQuery | None) -> int | None:
+    if isinstance(action, Edit):
+        if query is None or query.message is None:
+            return None
+        return query.message.chat.id
+    if isinstance(action, Notice):
+        return None
+    return action.chat_id
+
+
+async def _quietly(call: Awaitable[object]) -> None:
+    """Answering a callback query is courtesy: an old query may no longer be answerable."""
+    try:
+        await call
     except BadRequest as exc:
-        # A double tap edits to the same content; Telegram refuses that, and that is fine.
-        if "not modified" not in exc.message.lower():
-            raise
-        logger.debug("edit skipped: message not modified")
+        logger.info("callback query not answered: %s", exc.message)

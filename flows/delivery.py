@@ -10,6 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flows.actions import Action, Send, SendDocument, SendPhoto
@@ -25,6 +26,18 @@ from storage.repository import Repository
 logger = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024
+
+
+class ChartRenderer(Protocol):
+    def __call__(
+        self,
+        comparison: Comparison,
+        canvas: Canvas,
+        language: Language,
+        *,
+        social_name: str,
+        business_name: str,
+    ) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +56,18 @@ class Summaries:
     """Builds the summary actions for a partnership's members."""
 
     def __init__(
-        self, repo: Repository, canvas: Canvas, messages: Messages, timezone: ZoneInfo
+        self,
+        repo: Repository,
+        canvas: Canvas,
+        messages: Messages,
+        timezone: ZoneInfo,
+        chart: ChartRenderer = render_chart,
     ) -> None:
         self.repo = repo
         self.canvas = canvas
         self.messages = messages
         self.timezone = timezone
+        self.chart = chart
 
     async def combine(self, partnership: Partnership) -> Combined:
         members = await self.repo.members(partnership.id)
@@ -83,7 +102,7 @@ class Summaries:
         for member, language in readers:
             if language not in charts:
                 charts[language] = await asyncio.to_thread(
-                    render_chart,
+                    self.chart,
                     combined.comparison,
                     self.canvas,
                     language,
@@ -114,7 +133,7 @@ class Summaries:
     ) -> SendDocument:
         if chart is None:
             chart = await asyncio.to_thread(
-                render_chart,
+                self.chart,
                 combined.comparison,
                 self.canvas,
                 language,

@@ -8,6 +8,7 @@ change that was not stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -31,7 +32,8 @@ from flows.actions import (
     encode,
 )
 from flows.canvas import LANGUAGES, Canvas, Language, Theme
-from flows.delivery import Summaries
+from flows.chart import render_chart
+from flows.delivery import ChartRenderer, Summaries
 from flows.errors import UnknownActionError
 from flows.events import (
     ButtonTapped,
@@ -46,7 +48,7 @@ from flows.machine import Step, Trigger, build_machine
 from flows.messages import Markup, Messages
 from flows.momentum import Momentum, MomentumSettings, parse_meeting
 from flows.session import Session, Texts, continue_keyboard, language_keyboard
-from storage.records import Invite, Member, Partnership, Role
+from storage.records import Changes, Invite, Member, Partnership, Role
 from storage.repository import Repository
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class Journey:
         timezone: ZoneInfo = AMSTERDAM,
         momentum: MomentumSettings | None = None,
         retention: timedelta = timedelta(days=365),
+        chart: ChartRenderer = render_chart,
     ) -> None:
         self.repo = repo
         self.texts = Texts(canvas, messages)
@@ -95,9 +98,10 @@ class Journey:
         self.new_token = new_token
         self.new_id = new_id
         self.machine = build_machine()
+        self._summary_locks: dict[str, asyncio.Lock] = {}
         self.timezone = timezone
         self.retention = retention
-        self.summaries = Summaries(repo, canvas, messages, timezone)
+        self.summaries = Summaries(repo, canvas, messages, timezone, chart)
         self.momentum_settings = momentum or MomentumSettings()
         self.momentum = Momentum(
             repo,
@@ -127,9 +131,28 @@ class Journey:
         finally:
             self.machine.remove_model(session)
         await self._persist(session)
-        if session.both_done and session.partnership is not None:
-            session.replies.extend(await self._tell_both_done(session.partnership))
+        if session.finished and session.partnership is not None:
+            session.replies.extend(await self._summarise_once(session.partnership.id))
         return session.replies
+
+    async def _summarise_once(self, partnership_id: str) -> list[Action]:
+        """When both partners have finished the round, deliver the summary exactly once.
+
+        Two partners may finish at the same moment in concurrent updates; the claim on
+        ``summary_round`` is made under a per-partnership lock, after both commits.
+        """
+        lock = self._summary_locks.setdefault(partnership_id, asyncio.Lock())
+        async with lock:
+            partnership = await self.repo.partnership(partnership_id)
+            if partnership is None or partnership.summary_round >= partnership.round:
+                return []
+            partners = [m for m in await self.repo.members(partnership_id) if m.role.answers]
+            if len(partners) < 2 or any(m.finished_at is None for m in partners):
+                return []
+            claimed = replace(partnership, summary_round=partnership.round)
+            await self.repo.commit(Changes(partnerships=[claimed]))
+        self._summary_locks.pop(partnership_id, None)
+        return await self._tell_both_done(claimed)
 
     async def _tell_both_done(self, partnership: Partnership) -> list[Action]:
         """Both partners finished: everyone gets the summary, the facilitator the report too."""
@@ -178,6 +201,9 @@ class Journey:
                 context=dict(stored.context),
             )
         session.memberships = await self.repo.memberships(user.id)
+        for membership in session.memberships:
+            if membership.unreachable:  # they are back: they can be reached again
+                session.stage_member(replace(membership, unreachable=False))
         await self._activate(session, session.active)
         return session
 
@@ -213,7 +239,7 @@ class Journey:
         session.changes.participants.append(session.snapshot())
         partnership = session.partnership
         if partnership is not None and session.changes.answers:
-            session.changes.partnerships.append(replace(partnership, last_activity_at=session.now))
+            session.changes.activity.append((partnership.id, session.now))
         await self.repo.commit(session.changes)
 
     # --------------------------------------------------------------- dispatch
@@ -407,6 +433,28 @@ class Journey:
                 )
                 s.replies.append(Send(member.user_id, text))
         logger.info("user data erased on request")
+
+    async def mark_unreachable(self, user_ids: set[int]) -> list[Action]:
+        """These users blocked the bot: mark them, and tell the others in their partnerships."""
+        changes = Changes()
+        replies: list[Action] = []
+        for user_id in user_ids:
+            for membership in await self.repo.memberships(user_id):
+                if membership.unreachable:
+                    continue
+                changes.members.append(replace(membership, unreachable=True))
+                for other in await self.repo.members(membership.partnership_id):
+                    if other.user_id == user_id or other.unreachable or other.user_id in user_ids:
+                        continue
+                    language = await self._language_of(other.user_id)
+                    text = self.texts.messages(
+                        "partner_unreachable", language, organisation=membership.organisation
+                    )
+                    replies.append(Send(other.user_id, text))
+        if changes:
+            await self.repo.commit(changes)
+            logger.info("%d memberships marked unreachable", len(changes.members))
+        return replies
 
     async def purge_inactive(self, now: datetime) -> int:
         """Delete partnerships without activity for the retention period (a daily job)."""
@@ -700,9 +748,7 @@ class Journey:
         if me is None or me.finished_at is not None:
             return
         s.stage_member(replace(me, finished_at=s.now))
-        other = s.counterpart
-        if other is not None and other.finished_at is not None:
-            s.both_done = True
+        s.finished = True
 
     async def _note_given(self, s: Session, text: str) -> None:
         theme = s.texts.canvas.theme(s.context.get("note", ""))

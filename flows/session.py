@@ -42,7 +42,7 @@ class Session:
     answers: dict[str, Answer] = field(default_factory=dict)
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
-    both_done: bool = False  # this update finished the round for both partners
+    finished: bool = False  # this update finished the round for this partner
     forgotten: bool = False  # the person's data was erased: persist nothing
 
     # ----------------------------------------------------------------- reading

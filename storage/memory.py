@@ -258,6 +258,7 @@ class InMemoryRepository:
                 raise StorageError("CHECK constraint failed: score")
             key = (answer.partnership_id, answer.round, answer.user_id, answer.theme_id)
             staged.answers[key] = replace(answer, answered_at=_utc(answer.answered_at))
+        _touch(staged, changes.activity)
         self._tables = staged
         logger.debug("Committed %d answers", len(changes.answers))
 
@@ -349,3 +350,14 @@ def _iso(value: datetime) -> str:
 
 def _iso_or_none(value: datetime | None) -> str | None:
     return None if value is None else _iso(value)
+
+
+def _touch(tables: _Tables, activity: list[tuple[str, datetime]]) -> None:
+    """Move last_activity_at forward (never back), as SQLite's targeted UPDATE does."""
+    for partnership_id, at in activity:
+        touched = tables.partnerships.get(partnership_id)
+        moment = _utc(at)
+        if touched is not None and (
+            touched.last_activity_at is None or touched.last_activity_at < moment
+        ):
+            tables.partnerships[partnership_id] = replace(touched, last_activity_at=moment)

@@ -113,8 +113,16 @@ class Changes:
     members: list[Member] = field(default_factory=list)
     invites: list[Invite] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    # (partnership id, moment): moves last_activity_at forward, never back. A targeted
+    # update, so that a busy partnership's row is not rewritten from a stale copy.
+    activity: list[tuple[str, datetime]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
-            self.participants or self.partnerships or self.members or self.invites or self.answers
+            self.participants
+            or self.partnerships
+            or self.members
+            or self.invites
+            or self.answers
+            or self.activity
         )

@@ -86,12 +86,17 @@ UPSERT_INVITES: Final = _upsert("invites", _INVITE_COLUMNS, "token")
 UPSERT_ANSWERS: Final = _upsert(
     "answers", _ANSWER_COLUMNS, "partnership_id, round, user_id, theme_id"
 )
+TOUCH_PARTNERSHIP: Final = (
+    "UPDATE partnerships SET last_activity_at = ?1 "
+    "WHERE id = ?2 AND (last_activity_at IS NULL OR last_activity_at < ?1)"
+)
 _UPSERTS: Final = (
     UPSERT_PARTNERSHIPS,
     UPSERT_PARTICIPANTS,
     UPSERT_MEMBERS,
     UPSERT_INVITES,
     UPSERT_ANSWERS,
+    TOUCH_PARTNERSHIP,
 )
 
 SELECT_PARTICIPANT: Final = f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE user_id = ?"  # noqa: S608
@@ -396,6 +401,7 @@ class _Unit:
                 [member_params(m) for m in changes.members],
                 [invite_params(i) for i in changes.invites],
                 [answer_params(a) for a in changes.answers],
+                [(_time(at), pid) for pid, at in changes.activity],
             ),
             future,
         )

@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import CanvasApp, CanvasContext
-from bot.render import render
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
 
 OtherKind = Literal["media", "edited", "unknown_command", "group"]
@@ -26,7 +25,7 @@ def _user(update: Update) -> User | None:
 
 async def _run(update: Update, context: CanvasContext, event: Event) -> None:
     actions = await context.journey.handle(event)
-    await render(context.bot, actions, update.callback_query)
+    await context.services.send(actions, update.callback_query)
 
 
 async def on_command(update: Update, context: CanvasContext) -> None:

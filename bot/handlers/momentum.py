@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from bot.context import CanvasApp, CanvasContext
-from bot.render import render
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +21,7 @@ async def scan(context: CanvasContext) -> None:
     actions = await journey.momentum.due(journey.clock())
     if actions:
         logger.info("sending %d scheduled messages", len(actions))
-        await render(context.bot, actions)
+        await context.services.send(actions)
 
 
 async def retention(context: CanvasContext) -> None:

@@ -19,13 +19,16 @@ from tests.support.updates import UpdateFactory
 class Harness:
     """Starts and stops the bot as run_polling would, and plays users against it."""
 
-    def __init__(self, settings: Settings, offline: OfflineRequest) -> None:
+    def __init__(self, settings: Settings, offline: OfflineRequest, **options: Any) -> None:
         self.settings = settings
         self.offline = offline
+        options.setdefault("rate_limiter", False)
         self.app: CanvasApp = build_application(
-            settings, request=offline, get_updates_request=OfflineRequest(), rate_limiter=False
+            settings, request=offline, get_updates_request=OfflineRequest(), **options
         )
         self.updates = UpdateFactory(self.app.bot)
+        self._indexed = 0
+        self._by_chat: dict[str, list[Call]] = {}
 
     async def start(self) -> None:
         await self.app.initialize()
@@ -41,21 +44,32 @@ class Harness:
         await self.app.process_update(update)
         self.offline.assert_no_violations()
 
+    async def arrive(self, update: Update) -> None:
+        """As from polling: through the update processor (per-user order, concurrency)."""
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
+
     async def command(self, user_id: int, text: str, args: str = "", **kw: Any) -> None:
         await self.process(self.updates.command(user_id, text, args, **kw))
 
     async def text(self, user_id: int, text: str, **kw: Any) -> None:
         await self.process(self.updates.text_message(user_id, text, **kw))
 
+    def _calls_to_chat(self, user_id: int) -> list[Call]:
+        """Calls addressed to one chat, indexed as they come (scanning all would be O(n^2))."""
+        calls = self.offline.calls
+        if self._indexed > len(calls):  # the offline layer was cleared
+            self._indexed, self._by_chat = 0, {}
+        for call in calls[self._indexed :]:
+            chat = call.params.get("chat_id")
+            if chat is not None:
+                self._by_chat.setdefault(str(chat), []).append(call)
+        self._indexed = len(calls)
+        return self._by_chat.get(str(user_id), [])
+
     def message_with(self, user_id: int, prefix: str) -> tuple[Call, str]:
         """The newest message to ``user_id`` showing a button whose data starts with prefix."""
-        for call in reversed(self.offline.calls):
+        for call in reversed(self._calls_to_chat(user_id)):
             if call.method.lower() not in ("sendmessage", "editmessagetext"):
-                continue
-            if (
-                str(call.params.get("chat_id")) != str(user_id)
-                and call.method != "editMessageText"
-            ):
                 continue
             markup = call.params.get("reply_markup")
             rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
@@ -80,7 +94,11 @@ class Harness:
         return data
 
     def texts_to(self, user_id: int) -> list[str]:
-        return self.offline.sent_texts(user_id)
+        return [
+            str(c.params["text"])
+            for c in self._calls_to_chat(user_id)
+            if c.method.lower() == "sendmessage" and c.error is None
+        ]
 
 
 HarnessFactory = Callable[[], Harness]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from contextlib import closing
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -631,3 +632,17 @@ async def test_every_read_uses_an_index(sqlite_repo: SqliteRepository) -> None:
         # subqueries each SEARCH an index.
         allowed = ("SEARCH", "USE TEMP B-TREE", "SCALAR SUBQUERY", "SCAN CONSTANT ROW")
         assert all(d.startswith(allowed) for d in details), details
+
+
+async def test_activity_moves_last_activity_forward_only(repo: Repository) -> None:
+    """Changes.activity updates last_activity_at without rewriting the rest of the row."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    partnership = Partnership("pact", 1, start, "v1", summary_round=0)
+    await repo.commit(Changes(partnerships=[partnership]))
+    await repo.commit(Changes(partnerships=[replace(partnership, summary_round=1)]))
+    await repo.commit(Changes(activity=[("pact", start + timedelta(days=2))]))
+    await repo.commit(Changes(activity=[("pact", start + timedelta(days=1))]))
+    stored = await repo.partnership("pact")
+    assert stored is not None
+    assert stored.last_activity_at == start + timedelta(days=2)
+    assert stored.summary_round == 1

@@ -177,11 +177,13 @@ class Spec:
         return foreign + 100 * wrong_kind
 
     def _check_type(self, type_name: str, value: object, where: str) -> list[str]:
-        wrong = [f"{where}: expected {type_name}, got {type(value).__name__} {_short(value)}"]
+        def wrong() -> list[str]:  # built only on failure: repr of big values is costly
+            return [f"{where}: expected {type_name}, got {type(value).__name__} {_short(value)}"]
+
         if type_name.startswith("Array of "):
             items = _decoded(value)
             if not isinstance(items, list):
-                return wrong
+                return wrong()
             item_type = type_name.removeprefix("Array of ")
             return [
                 problem
@@ -189,7 +191,7 @@ class Spec:
                 for problem in self._check_types((item_type,), item, f"{where}[{i}]")
             ]
         if scalar := _SCALARS.get(type_name):
-            return [] if scalar(value) else wrong
+            return [] if scalar(value) else wrong()
         definition = self.types.get(type_name)
         if definition is None:
             return []  # a type the spec does not describe: nothing to check
@@ -197,7 +199,7 @@ class Spec:
             return self._check_types(definition.subtypes, value, where)
         obj = _decoded(value)
         if not isinstance(obj, dict):
-            return wrong
+            return wrong()
         out: list[str] = []
         self._check_object(definition, obj, f"{where}<{type_name}>", out)
         return out
