@@ -48,7 +48,7 @@ from flows.machine import Step, Trigger, build_machine
 from flows.messages import Markup, Messages
 from flows.momentum import Momentum, MomentumSettings, parse_meeting
 from flows.session import Session, Texts, continue_keyboard, language_keyboard
-from storage.records import Changes, Invite, Member, Partnership, Role
+from storage.records import Changes, Invite, Member, Partnership, Role, Snapshot
 from storage.repository import Repository
 
 logger = logging.getLogger(__name__)
@@ -180,51 +180,36 @@ class Journey:
     # ---------------------------------------------------------------- loading
 
     async def _load(self, user: User) -> Session:
-        now = self.clock()
-        stored = await self.repo.participant(user.id)
-        if stored is None:
-            session = Session(
-                texts=self.texts,
-                user_id=user.id,
-                state=Step.NEW,
-                language=self._language_from_hint(user.language_hint),
-                now=now,
-            )
-        else:
-            session = Session(
-                texts=self.texts,
-                user_id=user.id,
-                state=Step(stored.state),
-                language=stored.language if stored.language in LANGUAGES else "nl",
-                now=now,
-                active=stored.active_partnership,
-                context=dict(stored.context),
-            )
-        session.memberships = await self.repo.memberships(user.id)
+        """One read: the participant, their memberships and the active partnership."""
+        snap = await self.repo.snapshot(user.id)
+        stored = snap.participant
+        session = Session(
+            texts=self.texts,
+            user_id=user.id,
+            state=Step.NEW if stored is None else Step(stored.state),
+            language=self._language_from_hint(user.language_hint)
+            if stored is None
+            else self._language_from_hint(stored.language),
+            now=self.clock(),
+            context={} if stored is None else dict(stored.context),
+        )
+        self._take(session, snap)
         for membership in session.memberships:
             if membership.unreachable:  # they are back: they can be reached again
                 session.stage_member(replace(membership, unreachable=False))
-        await self._activate(session, session.active)
         return session
 
-    async def _activate(self, session: Session, partnership_id: str | None) -> None:
-        """Load a partnership as the active one (or none)."""
-        session.active = partnership_id
-        session.partnership = None
-        session.members = []
-        session.answers = {}
-        if partnership_id is None:
-            return
-        partnership = await self.repo.partnership(partnership_id)
-        if partnership is None:
-            session.active = None
-            return
-        session.partnership = partnership
-        session.members = await self.repo.members(partnership_id)
-        session.answers = {
-            a.theme_id: a
-            for a in await self.repo.answers(partnership_id, partnership.round, session.user_id)
-        }
+    async def _activate(self, session: Session, partnership_id: str) -> None:
+        """Make another partnership the active one, read in one go."""
+        self._take(session, await self.repo.snapshot(session.user_id, partnership_id))
+
+    @staticmethod
+    def _take(session: Session, snap: Snapshot) -> None:
+        session.memberships = snap.memberships
+        session.partnership = snap.partnership
+        session.active = snap.partnership.id if snap.partnership else None
+        session.members = snap.members
+        session.answers = {a.theme_id: a for a in snap.answers}
 
     def _language_from_hint(self, hint: str | None) -> Language:
         code = (hint or "").split("-")[0].lower()

@@ -142,13 +142,17 @@ class Session:
         staged.append(answer)
 
     def stage_member(self, member: Member) -> None:
-        self.members = [m for m in self.members if m.user_id != member.user_id] + [member]
-        self.memberships = [
-            m for m in self.memberships if m.partnership_id != member.partnership_id
+        """Stage a member row, and keep the loaded lists it belongs to in step."""
+        key = (member.partnership_id, member.user_id)
+        if self.partnership is not None and member.partnership_id == self.partnership.id:
+            self.members = [m for m in self.members if m.user_id != member.user_id] + [member]
+        if member.user_id == self.user_id:
+            self.memberships = [
+                m for m in self.memberships if m.partnership_id != member.partnership_id
+            ] + [member]
+        self.changes.members = [
+            m for m in self.changes.members if (m.partnership_id, m.user_id) != key
         ] + [member]
-        self.changes.members = [m for m in self.changes.members if m.user_id != member.user_id] + [
-            member
-        ]
 
     def say(self, text: str, keyboard: Keyboard = ()) -> None:
         self.replies.append(Send(self.user_id, text, keyboard))

@@ -15,7 +15,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from storage.errors import StorageError
-from storage.records import Answer, Changes, Invite, Member, Participant, Partnership, Role
+from storage.records import (
+    Answer,
+    Changes,
+    Invite,
+    Member,
+    Participant,
+    Partnership,
+    Role,
+    Snapshot,
+)
 from storage.repository import distinct_ids, sort_export
 
 logger = logging.getLogger(__name__)
@@ -53,6 +62,22 @@ class InMemoryRepository:
         stored = self._tables.participants.get(user_id)
         # A fresh context dict, as a database read would give: callers may mutate it.
         return None if stored is None else replace(stored, context=dict(stored.context))
+
+    async def snapshot(self, user_id: int, partnership_id: str | None = None) -> Snapshot:
+        """Everything one update needs, as the SQLite repository reads it in one statement."""
+        participant = await self.participant(user_id)
+        if partnership_id is None and participant is not None:
+            partnership_id = participant.active_partnership
+        partnership = None if partnership_id is None else await self.partnership(partnership_id)
+        if partnership is None:
+            return Snapshot(participant, await self.memberships(user_id), None, [], [])
+        return Snapshot(
+            participant,
+            await self.memberships(user_id),
+            partnership,
+            await self.members(partnership.id),
+            await self.answers(partnership.id, partnership.round, user_id),
+        )
 
     async def partnership(self, partnership_id: str) -> Partnership | None:
         return self._tables.partnerships.get(partnership_id)

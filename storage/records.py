@@ -99,6 +99,17 @@ class Answer:
     answered_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one update needs about one person, read in one go."""
+
+    participant: Participant | None
+    memberships: list[Member]
+    partnership: Partnership | None  # the active one (or the one asked for)
+    members: list[Member]  # of that partnership, in order of joining
+    answers: list[Answer]  # the person's, in that partnership's current round
+
+
 @dataclass(slots=True)
 class Changes:
     """One unit of work: every row here is written in one transaction, or none is.

@@ -6,13 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final, Protocol
 
-from storage.records import Answer, Changes, Invite, Member, Participant, Partnership
+from storage.records import Answer, Changes, Invite, Member, Participant, Partnership, Snapshot
 
 
 class Repository(Protocol):
     """Reads return plain records; each write is one transaction, in the order of calling."""
 
     async def participant(self, user_id: int) -> Participant | None: ...
+
+    async def snapshot(self, user_id: int, partnership_id: str | None = None) -> Snapshot:
+        """Participant, memberships, and the partnership (default: the active one) with its
+        members and this user's answers of its current round: one read per update."""
+        ...
 
     async def partnership(self, partnership_id: str) -> Partnership | None: ...
 

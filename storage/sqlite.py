@@ -34,7 +34,16 @@ from typing import Any, Final, Generic, TypeVar
 import aiosqlite
 
 from storage.errors import StorageError
-from storage.records import Answer, Changes, Invite, Member, Participant, Partnership, Role
+from storage.records import (
+    Answer,
+    Changes,
+    Invite,
+    Member,
+    Participant,
+    Partnership,
+    Role,
+    Snapshot,
+)
 from storage.repository import distinct_ids, sort_export
 from storage.schema import migrate
 
@@ -44,7 +53,7 @@ BUSY_TIMEOUT_MS: Final = 5000
 MAX_BATCH: Final = 500  # units of work per group-commit transaction
 
 Row = Sequence[Any]
-Params = tuple[object, ...]
+Params = tuple[object, ...] | dict[str, object]
 T = TypeVar("T")
 
 # ------------------------------------------------------------------------------- statements
@@ -118,6 +127,33 @@ SELECT_USER_ANSWERS: Final = (
     "WHERE partnership_id = ? AND round = ? AND user_id = ? "
     "ORDER BY answered_at, user_id, theme_id"
 )
+
+
+def _json_rows(columns: str) -> str:
+    return "json_group_array(json_array(" + columns + "))"
+
+
+# One statement for everything an update needs: a single hop to the reader's thread.
+SELECT_SNAPSHOT: Final = f"""
+WITH me AS (SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE user_id = :user),
+chosen AS (SELECT coalesce(:partnership, (SELECT active_partnership FROM me)) AS id),
+pact AS (SELECT {_PARTNERSHIP_COLUMNS} FROM partnerships WHERE id = (SELECT id FROM chosen))
+SELECT
+  (SELECT json_array({_PARTICIPANT_COLUMNS}) FROM me),
+  (SELECT {_json_rows(_MEMBER_COLUMNS)} FROM (
+     SELECT {_MEMBER_COLUMNS} FROM members WHERE user_id = :user
+     ORDER BY joined_at, partnership_id)),
+  (SELECT json_array({_PARTNERSHIP_COLUMNS}) FROM pact),
+  (SELECT {_json_rows(_MEMBER_COLUMNS)} FROM (
+     SELECT {_MEMBER_COLUMNS} FROM members WHERE partnership_id = (SELECT id FROM pact)
+     ORDER BY joined_at, user_id)),
+  (SELECT {_json_rows(_ANSWER_COLUMNS)} FROM (
+     SELECT {_ANSWER_COLUMNS} FROM answers
+     WHERE partnership_id = (SELECT id FROM pact) AND round = (SELECT round FROM pact)
+       AND user_id = :user
+     ORDER BY answered_at, user_id, theme_id))
+"""  # noqa: S608 (column lists are constants)
+
 SELECT_ANSWER_COUNTS: Final = (
     "SELECT user_id, count(*) FROM answers WHERE partnership_id = ? AND round = ? GROUP BY user_id"
 )
@@ -507,6 +543,20 @@ class SqliteRepository:
     async def participant(self, user_id: int) -> Participant | None:
         rows = await self._read(SELECT_PARTICIPANT, (user_id,))
         return _participant(rows[0]) if rows else None
+
+    async def snapshot(self, user_id: int, partnership_id: str | None = None) -> Snapshot:
+        """Everything one update needs, in one statement (one hop to the reader thread)."""
+        [row] = await self._read(SELECT_SNAPSHOT, {"user": user_id, "partnership": partnership_id})
+        me, memberships, pact, members, answers = (
+            None if cell is None else json.loads(cell) for cell in row
+        )
+        return Snapshot(
+            participant=None if me is None else _participant(me),
+            memberships=[_member(r) for r in memberships or ()],
+            partnership=None if pact is None else _partnership(pact),
+            members=[_member(r) for r in members or ()],
+            answers=[_answer(r) for r in answers or ()],
+        )
 
     async def partnership(self, partnership_id: str) -> Partnership | None:
         rows = await self._read(SELECT_PARTNERSHIP, (partnership_id,))
