@@ -1,28 +1,91 @@
-"""``python -m bot``: run the bot with long polling."""
+"""``python -m bot``: run the bot with long polling, or behind a webhook if WEBHOOK_URL is set."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
 from telegram import Update
 
 from bot.app import build_application
+from bot.context import CanvasApp
 from bot.settings import Settings, SettingsError, load_settings
 from flows.errors import ContentError
+from storage.errors import StorageError
+from storage.sqlite import SqliteRepository
+
+
+class RedactingFormatter(logging.Formatter):
+    """Blanks out secrets wherever they appear, tracebacks included.
+
+    PTB logs the Bot API URL (which holds the token) at DEBUG, and the webhook secret with
+    the setWebhook parameters; an exception text may quote a URL too.
+    """
+
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level
+    secrets = [settings.telegram_bot_token.get_secret_value()]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
     )
+    logging.basicConfig(handlers=[handler], level=settings.log_level)
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # At DEBUG, PTB and aiosqlite log request and statement parameters (message texts,
+    # names, notes): personal data stays out of the logs even when debugging our code.
+    for name in ("telegram", "apscheduler", "aiosqlite"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
+    # transitions logs every state change at INFO: noise at two lines per answer.
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+
+
+def run(app: CanvasApp, settings: Settings) -> None:
+    """Long polling, or a webhook server when WEBHOOK_URL is set (it needs WEBHOOK_SECRET)."""
+    secret = settings.webhook_secret
+    if settings.webhook_url is None or secret is None:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    app.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=settings.webhook_path,
+        webhook_url=settings.webhook_url,
+        secret_token=secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+    )
+
+
+USAGE = """usage: python -m bot              run the bot (long polling, or a webhook if set)
+       python -m bot console      try the canvas in the terminal, no Telegram needed
+       python -m bot backup PATH  copy the live database consistently to PATH"""
 
 
 def main(argv: list[str] | None = None) -> int:
-    del argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["console"]:
+        from bot.console import main as console
+
+        return console(args[1:])
+    if args[:1] == ["backup"] and len(args) == 2:
+        return _backup(args[1])
+    if args:
+        print(USAGE, file=sys.stderr)  # noqa: T201
+        return 2
     try:
         settings = load_settings()
         configure_logging(settings)
@@ -30,7 +93,31 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, ContentError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)  # noqa: T201 (a clear line, no traceback)
         return 2
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    run(app, settings)
+    return 0
+
+
+def _backup(target: str) -> int:
+    """Online backup of the live database (safe while the bot runs)."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"cannot back up: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+
+    async def copy() -> None:
+        repo = await SqliteRepository.open(settings.database_path)
+        try:
+            await repo.backup(target)
+        finally:
+            await repo.close()
+
+    try:
+        asyncio.run(copy())
+    except StorageError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    print(f"backed up {settings.database_path} to {target}")  # noqa: T201
     return 0
 
 
