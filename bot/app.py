@@ -7,8 +7,11 @@ request layer or repository (cosmicpython's bootstrap). The database is opened i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
@@ -22,9 +25,11 @@ from bot.settings import Settings
 from flows.canvas import LANGUAGES, load_canvas
 from flows.chart import render_chart
 from flows.delivery import ChartRenderer
+from flows.errors import ContentError
 from flows.events import Command
 from flows.journey import Journey
 from flows.messages import load_messages
+from flows.momentum import MomentumSettings
 from storage.repository import Repository
 from storage.sqlite import SqliteRepository
 
@@ -55,6 +60,9 @@ def build_application(
 ) -> CanvasApp:
     """Build the Application; content is validated here, so bad content stops start-up."""
     canvas, messages = load_canvas(), load_messages()
+    missing = [c.value for c in Command if f"cmd_{c.value}" not in messages]
+    if missing:
+        raise ContentError(f"messages: no command menu text for {missing}")
 
     class BoundServices(Services):
         """bot_data must be a no-argument type; this one carries the loaded content."""
@@ -88,9 +96,20 @@ def build_application(
             bot_username=app.bot.username,
             default_language=settings.default_language,
             chart=chart,
+            timezone=ZoneInfo(settings.timezone),
+            retention=timedelta(days=settings.retention_days),
+            momentum=MomentumSettings(
+                briefing_lead=timedelta(hours=settings.briefing_hours_before),
+                idle_after=timedelta(days=settings.reminder_after_days),
+                max_reminders=settings.max_reminders,
+            ),
         )
-        services.renderer_ = Renderer(app.bot, ChatPacer() if rate_limiter else None)
+        pacer = ChatPacer() if rate_limiter and settings.chat_pacing else None
+        services.renderer_ = Renderer(app.bot, pacer)
         await _set_commands(app, services)
+        # matplotlib's first import costs about a second; pay it at start-up, off the event
+        # loop, not when the first pair finishes and waits for their picture.
+        await asyncio.to_thread(_import_chart_backend)
         logger.info("ready as bot %s with canvas %s", app.bot.id, services.canvas.version)
 
     async def post_shutdown(app: CanvasApp) -> None:
@@ -105,6 +124,13 @@ def build_application(
     momentum.register(app)
     errors.register(app)
     return app
+
+
+def _import_chart_backend() -> None:
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure
+
+    del matplotlib
 
 
 async def _set_commands(app: CanvasApp, services: Services) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-
-import pytest
+import os
 
 from bot.settings import Settings
 from flows.actions import Send
@@ -99,11 +98,14 @@ async def test_one_users_quick_taps_are_handled_in_order(
     assert await stored_answers(settings, SOCIAL) == {"selection": 5}
 
 
-@pytest.mark.parametrize("partnerships", [100])
-async def test_a_thousand_partnerships_answer_concurrently(
-    settings: Settings, partnerships: int
-) -> None:
-    """1000 pairs answering at once: every answer stored once, everyone done, no errors."""
+# 1000 pairs take about ten minutes on this 2-core machine (PTB parses every reply into
+# objects): `LOAD_PARTNERSHIPS=1000 make test` runs the full size; the suite uses 100.
+LOAD_PARTNERSHIPS = int(os.environ.get("LOAD_PARTNERSHIPS", "100"))
+
+
+async def test_many_partnerships_answer_concurrently(settings: Settings) -> None:
+    """Many pairs answering at once: every answer stored once, everyone done, no errors."""
+    partnerships = LOAD_PARTNERSHIPS
 
     def tiny_chart(*_: object, **__: object) -> bytes:
         return b"\x89PNG\r\n\x1a\n"
