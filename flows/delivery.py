@@ -101,20 +101,24 @@ class Summaries:
         actions: list[Action] = []
         for member, language in readers:
             if language not in charts:
-                charts[language] = await asyncio.to_thread(
-                    self.chart,
-                    combined.comparison,
-                    self.canvas,
-                    language,
-                    social_name=combined.social_name,
-                    business_name=combined.business_name,
-                )
+                charts[language] = await self.picture(combined, language)
             actions.extend(self._texts(combined, member.user_id, language))
             caption = str(headline(combined.comparison, self.messages, language))
             actions.append(SendPhoto(member.user_id, charts[language], caption[:CAPTION_LIMIT]))
             if member.role in report_for:
                 actions.append(await self.report(combined, member, language, charts[language]))
         return actions
+
+    async def picture(self, combined: Combined, language: Language) -> bytes:
+        """The chart, rendered in a worker thread so the event loop keeps serving others."""
+        return await asyncio.to_thread(
+            self.chart,
+            combined.comparison,
+            self.canvas,
+            language,
+            social_name=combined.social_name,
+            business_name=combined.business_name,
+        )
 
     def _texts(self, combined: Combined, chat_id: int, language: Language) -> list[Send]:
         texts = render_summary(
@@ -132,14 +136,7 @@ class Summaries:
         self, combined: Combined, member: Member, language: Language, chart: bytes | None = None
     ) -> SendDocument:
         if chart is None:
-            chart = await asyncio.to_thread(
-                self.chart,
-                combined.comparison,
-                self.canvas,
-                language,
-                social_name=combined.social_name,
-                business_name=combined.business_name,
-            )
+            chart = await self.picture(combined, language)
         meeting = combined.partnership.meeting_at
         now = datetime.now(self.timezone)
         html = await asyncio.to_thread(
