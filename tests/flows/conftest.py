@@ -15,7 +15,7 @@ from flows.journey import Journey
 from flows.messages import Messages, load_messages
 from storage.memory import InMemoryRepository
 
-SMALL_CANVAS = """
+CANVAS_HEADER = """
 version = "test.1"
 scale = [
   {nl = "helemaal oneens", en = "strongly disagree"},
@@ -28,7 +28,11 @@ scale = [
 partnership = {nl = "Partnerschap", en = "Partnership"}
 resources = {nl = "Middelen", en = "Resources"}
 value = {nl = "Waardecreatie", en = "Value creation"}
+"""
 
+SMALL_CANVAS = (
+    CANVAS_HEADER
+    + """
 [[phases]]
 id = "orientation"
 title = {nl = "Oriëntatie", en = "Orientation"}
@@ -60,6 +64,7 @@ title = {nl = "Vertrouwen", en = "Trust"}
 statement = {nl = "Wij vertrouwen elkaar.", en = "We trust each other."}
 question = {nl = "Wat maakt vertrouwen?", en = "What builds trust?"}
 """
+)
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

@@ -15,24 +15,10 @@ import pytest
 from flows.canvas import Canvas, Part, parse_canvas
 from flows.compare import Thresholds, Verdict, classify, compare
 from storage.records import Answer
+from tests.flows.conftest import CANVAS_HEADER
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 SOCIAL, BUSINESS = 1, 2
-
-_SCALE = """
-version = "test.1"
-scale = [
-  {nl = "helemaal oneens", en = "strongly disagree"},
-  {nl = "oneens", en = "disagree"},
-  {nl = "neutraal", en = "neutral"},
-  {nl = "eens", en = "agree"},
-  {nl = "helemaal eens", en = "strongly agree"},
-]
-[parts]
-partnership = {nl = "Partnerschap", en = "Partnership"}
-resources = {nl = "Middelen", en = "Resources"}
-value = {nl = "Waardecreatie", en = "Value creation"}
-"""
 
 # (phase id, [(theme id, part), ...]) in the order of asking
 Spec = Sequence[tuple[str, Sequence[tuple[str, Part]]]]
@@ -50,7 +36,7 @@ SEVENTEEN: Spec = [
 
 def build_canvas(spec: Spec) -> Canvas:
     """A canvas with the given phases and themes; titles and questions name the theme id."""
-    lines = [_SCALE]
+    lines = [CANVAS_HEADER]
     for phase, _ in spec:
         lines.append(
             f'[[phases]]\nid = "{phase}"\ntitle = {{nl = "Fase {phase}", en = "Phase {phase}"}}\n'
