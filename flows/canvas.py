@@ -112,6 +112,10 @@ class Canvas(_Frozen):
         return {p.id: p for p in self.phases}
 
     @cached_property
+    def theme_ids(self) -> frozenset[str]:
+        return frozenset(self._by_id)
+
+    @cached_property
     def _position(self) -> dict[str, int]:
         return {t.id: i for i, t in enumerate(self.themes)}
 

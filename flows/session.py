@@ -67,14 +67,10 @@ class Session:
         return next((m for m in self.members if m.role is role), None)
 
     def open_theme(self) -> Theme | None:
-        return self.texts.canvas.next_open(self.answers.keys() & self._theme_ids)
-
-    @property
-    def _theme_ids(self) -> set[str]:
-        return {t.id for t in self.texts.canvas.themes}
+        return self.texts.canvas.next_open(self.answers.keys() & self.texts.canvas.theme_ids)
 
     def answered_count(self) -> int:
-        return len(self.answers.keys() & self._theme_ids)
+        return len(self.answers.keys() & self.texts.canvas.theme_ids)
 
     # -------------------------------------------------------------- conditions
 
