@@ -61,6 +61,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from benchmarks.offline import BOT_USER, CURRENT, FastRequest, Tracker
 from bot.app import build_application
 from bot.context import CanvasApp
+from bot.logs import quiet_libraries
 from bot.settings import Settings
 from flows.canvas import Canvas, Language, load_canvas
 from flows.chart import render_chart
@@ -1098,6 +1099,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parse_arguments(sys.argv[1:] if argv is None else argv)
     log = LogCounter()
     logging.basicConfig(handlers=[log], level=logging.INFO, force=True)
+    quiet_libraries()  # the levels the bot runs with
     if options.memory_child:
         asyncio.run(
             memory_child(
