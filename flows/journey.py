@@ -1,7 +1,7 @@
 """The canvas journey: one entry point that turns an event into replies.
 
-Per event: load the participant and their active partnership from storage, attach a Session
-to the state machine with the stored state, run one trigger, detach, then commit every staged
+Per event: load the participant and their active partnership from storage into a Session
+with the stored state, run one trigger of the state machine on it, then commit every staged
 change in one transaction, and only then hand the replies back. A reply is never sent for a
 change that was not stored.
 """
@@ -121,15 +121,12 @@ class Journey:
             text = self.texts.messages("private_only", language, bot=self.bot_username)
             return [Send(event.chat_id or event.user.id, text)]
         session = await self._load(event.user)
-        self.machine.add_model(session, initial=session.state)
         try:
             await self._dispatch(session, event)
         except MachineError:
             logger.info("event %s not valid in state %s", type(event).__name__, session.state)
             session.replies.append(Notice(session.t("use_buttons")))
             session.say(session.t("use_buttons"))
-        finally:
-            self.machine.remove_model(session)
         await self._persist(session)
         if session.finished and session.partnership is not None:
             session.replies.extend(await self._summarise_once(session.partnership.id))
@@ -170,9 +167,9 @@ class Journey:
         )
         return replies
 
-    async def _fire(self, s: Session, trigger: Trigger) -> None:
+    def _fire(self, s: Session, trigger: Trigger) -> None:
         """Run one trigger on the session; MachineError when it is not valid in its state."""
-        await self.machine.events[trigger.value].trigger(s)
+        self.machine.events[trigger.value].trigger(s)
 
     def invite_link(self, token: str) -> str:
         return f"https://t.me/{self.bot_username}?start={token}"
@@ -251,7 +248,7 @@ class Journey:
         elif command is Command.NEW:
             s.context = {"purpose": "create"}
             trigger = Trigger.GREETED if s.state is Step.NEW else Trigger.ONBOARDING_STARTED
-            await self._fire(s, trigger)
+            self._fire(s, trigger)
         elif command is Command.CANCEL:
             await self._cancel(s)
         elif command is Command.HELP:
@@ -473,13 +470,13 @@ class Journey:
                 )
         s.answers = {}
         s.say(s.t("newround_started", round=new.round))
-        await self._fire(s, Trigger.RESUMED)
+        self._fire(s, Trigger.RESUMED)
 
     async def _resume(self, s: Session) -> None:
         """Continue where the participant left off: the pending step or the first open question."""
         if s.state is Step.NEW:
             s.context = {"purpose": "create"}
-            await self._fire(s, Trigger.GREETED)
+            self._fire(s, Trigger.GREETED)
         elif s.state is Step.LANGUAGE:
             s.on_enter_LANGUAGE()
         elif s.state is Step.ORGANISATION:
@@ -488,20 +485,20 @@ class Journey:
             s.on_enter_ROLE()
         else:
             s.context.pop("note", None)
-            await self._fire(s, Trigger.RESUMED)
+            self._fire(s, Trigger.RESUMED)
 
     async def _cancel(self, s: Session) -> None:
         if s.state in (Step.ORGANISATION, Step.ROLE, Step.NOTE):
             s.context = {}
             s.say(s.t("cancelled"))
-            await self._fire(s, Trigger.CANCELLED)
+            self._fire(s, Trigger.CANCELLED)
         else:
             s.say(s.t("nothing_to_cancel"))
 
     async def _text(self, s: Session, text: str) -> None:
         if s.state is Step.NEW:
             s.context = {"purpose": "create"}
-            await self._fire(s, Trigger.GREETED)
+            self._fire(s, Trigger.GREETED)
         elif s.state is Step.ORGANISATION:
             await self._organisation_named(s, text)
         elif s.state is Step.NOTE:
@@ -511,11 +508,11 @@ class Journey:
             await self._resume(s)
         elif s.state is Step.ANSWERING:
             s.say(s.t("hint_answering"))
-            await self._fire(s, Trigger.RESUMED)
+            self._fire(s, Trigger.RESUMED)
         elif s.state is Step.DONE and not s.has_open_question():
             s.say(s.t("hint_done"))
         else:
-            await self._fire(s, Trigger.RESUMED)
+            self._fire(s, Trigger.RESUMED)
 
     async def _tap(self, s: Session, event: ButtonTapped) -> None:
         try:
@@ -551,7 +548,7 @@ class Journey:
             s.say(s.question_text(theme), s.scale_keyboard(theme, Kind.CHANGE))
         else:
             s.context["note"] = theme.id
-            await self._fire(s, Trigger.NOTE_OPENED)
+            self._fire(s, Trigger.NOTE_OPENED)
 
     async def _theme_of(self, s: Session, tap: Tap) -> Theme | None:
         """The theme a question button names, if it still belongs to this user's journey."""
@@ -580,11 +577,11 @@ class Journey:
         s.language = code
         s.replies.append(Notice(s.t("language_set")))
         if s.state is Step.LANGUAGE:
-            await self._fire(s, Trigger.LANGUAGE_CHOSEN)
+            self._fire(s, Trigger.LANGUAGE_CHOSEN)
         elif s.state in (Step.ORGANISATION, Step.ROLE):
             await self._resume(s)
         else:
-            await self._fire(s, Trigger.LANGUAGE_CHOSEN)
+            self._fire(s, Trigger.LANGUAGE_CHOSEN)
             s.say(s.t("language_set"))
 
     async def _organisation_named(self, s: Session, text: str) -> None:
@@ -597,13 +594,13 @@ class Journey:
             return
         if not s.is_joining():
             s.context["organisation"] = name
-            await self._fire(s, Trigger.ORGANISATION_NAMED)
+            self._fire(s, Trigger.ORGANISATION_NAMED)
             return
         invite, problem = await self._usable_invite(s, s.context.get("invite", ""))
         if invite is None:
             s.context = {}
             s.say(problem)
-            await self._fire(s, Trigger.CANCELLED)
+            self._fire(s, Trigger.CANCELLED)
             return
         member = Member(invite.partnership_id, s.user_id, invite.role, name, s.now)
         s.changes.invites.append(replace(invite, used_by=s.user_id, used_at=s.now))
@@ -611,7 +608,7 @@ class Journey:
         s.stage_member(member)
         await self._tell_members_joined(s, member)
         s.say(s.t("joined", header=s.header()))
-        await self._fire(s, Trigger.ORGANISATION_NAMED)
+        self._fire(s, Trigger.ORGANISATION_NAMED)
         s.context = {}
 
     async def _role_chosen(self, s: Session, value: str) -> None:
@@ -636,7 +633,7 @@ class Journey:
         s.stage_member(Member(partnership.id, s.user_id, role, organisation, s.now))
         s.say(s.t("partnership_created"))
         self._issue_invites(s, partnership)
-        await self._fire(s, Trigger.ROLE_CHOSEN)
+        self._fire(s, Trigger.ROLE_CHOSEN)
 
     def _issue_invites(self, s: Session, partnership: Partnership) -> None:
         """A fresh invite link for every role still open in the partnership."""
@@ -673,9 +670,9 @@ class Journey:
             "inviter": " & ".join(m.organisation for m in members if m.role.answers),
         }
         if s.state is Step.NEW:
-            await self._fire(s, Trigger.GREETED)
+            self._fire(s, Trigger.GREETED)
         else:
-            await self._fire(s, Trigger.ONBOARDING_STARTED)
+            self._fire(s, Trigger.ONBOARDING_STARTED)
 
     async def _usable_invite(self, s: Session, token: str) -> tuple[Invite | None, str]:
         invite = await self.repo.invite(token) if token else None
@@ -722,11 +719,11 @@ class Journey:
         s.replies.append(Notice(s.t("saved")))
         s.replies.append(s.answered_view(theme))
         if already:
-            await self._fire(s, Trigger.ANSWER_CHANGED)
+            self._fire(s, Trigger.ANSWER_CHANGED)
             return
         if not s.has_open_question():
             self._finish(s)
-        await self._fire(s, Trigger.ANSWERED)
+        self._fire(s, Trigger.ANSWERED)
 
     def _finish(self, s: Session) -> None:
         me = s.me
@@ -740,7 +737,7 @@ class Journey:
         note = text.strip()
         if theme is None:
             s.context.pop("note", None)
-            await self._fire(s, Trigger.NOTE_GIVEN)
+            self._fire(s, Trigger.NOTE_GIVEN)
             return
         if not note:
             s.say(s.t("note_empty"))
@@ -754,7 +751,7 @@ class Journey:
         s.say(s.t("note_saved", title=theme.title(s.language)))
         if first_answer and not s.has_open_question():
             self._finish(s)
-        await self._fire(s, Trigger.NOTE_GIVEN)
+        self._fire(s, Trigger.NOTE_GIVEN)
 
     # ------------------------------------------------------------- reviewing
 
@@ -834,7 +831,7 @@ class Journey:
         await self._activate(s, partnership_id)
         s.context.pop("note", None)
         s.say(s.t("switched", header=s.header()))
-        await self._fire(s, Trigger.SWITCHED)
+        self._fire(s, Trigger.SWITCHED)
 
     async def _invite(self, s: Session) -> None:
         """New invite links for the open roles; links issued before stop working."""

@@ -1,9 +1,11 @@
 """The journey of one participant as a finite-state machine, declared as data.
 
-One ``AsyncMachine`` serves every participant. For each update the journey loads the
-participant's state from storage, adds a fresh model with ``initial=state``, fires one
-trigger, removes the model, and only then persists state and answers in one transaction
-(callbacks only stage changes in memory, so a failure leaves nothing half-written).
+One ``Machine`` serves every participant and holds no model. For each update the journey
+loads the participant's state from storage into a Session, fires one trigger on it through
+``machine.events[...].trigger(session)`` (the machine reads and sets ``session.state``), and
+only then persists state and answers in one transaction (callbacks only stage changes in
+memory, so a failure leaves nothing half-written). Nothing is added to or removed from the
+machine per update: attaching a model costs more than the transition itself.
 
 Triggers are named after what happened; conditions choose the destination; entering a state
 produces that state's reply. ``docs/journey.mmd`` is generated from this table.
@@ -14,7 +16,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Final
 
-from transitions.extensions.asyncio import AsyncMachine
+from transitions import Machine
 
 
 class Step(Enum):
@@ -96,11 +98,17 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
 ]
 
 
-def build_machine() -> AsyncMachine:
-    """The one machine, without models; models are added per update."""
-    return AsyncMachine(
+# Entering a state shows that state's prompt: the model's ``on_enter_<NAME>`` method.
+STATES: Final[list[dict[str, Any]]] = [
+    {"name": step, "on_enter": [] if step is S.NEW else [f"on_enter_{step.name}"]} for step in Step
+]
+
+
+def build_machine() -> Machine:
+    """The one machine, without models: triggers are fired on a model passed in."""
+    return Machine(
         model=None,
-        states=Step,
+        states=STATES,
         transitions=TRANSITIONS,
         initial=None,
         auto_transitions=False,

@@ -339,6 +339,19 @@ def test_the_committed_diagram_matches_the_machine() -> None:
     assert committed.read_text("utf-8") == mermaid()
 
 
+def test_every_declared_callback_and_condition_is_a_session_method() -> None:
+    """The machine names callbacks and conditions as text: each must exist on Session."""
+    from flows.machine import STATES, TRANSITIONS
+    from flows.session import Session
+
+    names = {name for state in STATES for name in state["on_enter"]}
+    for transition in TRANSITIONS:
+        names.update(transition.get("conditions", []))
+        names.update([transition["unless"]] if "unless" in transition else [])
+    assert len(names) > 7
+    assert all(callable(getattr(Session, name, None)) for name in sorted(names)), names
+
+
 async def finish_with_facilitator(
     social: Person, business: Person, journey: Journey, scores: dict[int, tuple[int, int]]
 ) -> Person:
