@@ -219,9 +219,6 @@ class Journey:
         if session.forgotten:
             return  # the person asked to be forgotten: store nothing more about them
         session.changes.participants.append(session.snapshot())
-        partnership = session.partnership
-        if partnership is not None and session.changes.answers:
-            session.changes.activity.append((partnership.id, session.now))
         await self.repo.commit(session.changes)
 
     # --------------------------------------------------------------- dispatch

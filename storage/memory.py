@@ -283,7 +283,7 @@ class InMemoryRepository:
                 raise StorageError("CHECK constraint failed: score")
             key = (answer.partnership_id, answer.round, answer.user_id, answer.theme_id)
             staged.answers[key] = replace(answer, answered_at=_utc(answer.answered_at))
-        _touch(staged, changes.activity)
+            _touch(staged, answer.partnership_id, answer.answered_at)
         self._tables = staged
         logger.debug("Committed %d answers", len(changes.answers))
 
@@ -377,12 +377,11 @@ def _iso_or_none(value: datetime | None) -> str | None:
     return None if value is None else _iso(value)
 
 
-def _touch(tables: _Tables, activity: list[tuple[str, datetime]]) -> None:
-    """Move last_activity_at forward (never back), as SQLite's targeted UPDATE does."""
-    for partnership_id, at in activity:
-        touched = tables.partnerships.get(partnership_id)
-        moment = _utc(at)
-        if touched is not None and (
-            touched.last_activity_at is None or touched.last_activity_at < moment
-        ):
-            tables.partnerships[partnership_id] = replace(touched, last_activity_at=moment)
+def _touch(tables: _Tables, partnership_id: str, at: datetime) -> None:
+    """Move last_activity_at forward (never back), as SQLite's trigger on answers does."""
+    touched = tables.partnerships.get(partnership_id)
+    moment = _utc(at)
+    if touched is not None and (
+        touched.last_activity_at is None or touched.last_activity_at < moment
+    ):
+        tables.partnerships[partnership_id] = replace(touched, last_activity_at=moment)

@@ -123,17 +123,11 @@ class Changes:
     partnerships: list[Partnership] = field(default_factory=list)
     members: list[Member] = field(default_factory=list)
     invites: list[Invite] = field(default_factory=list)
+    # Storing an answer also moves its partnership's last_activity_at forward to
+    # answered_at (never back): no partnership row needs rewriting for that.
     answers: list[Answer] = field(default_factory=list)
-    # (partnership id, moment): moves last_activity_at forward, never back. A targeted
-    # update, so that a busy partnership's row is not rewritten from a stale copy.
-    activity: list[tuple[str, datetime]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
-            self.participants
-            or self.partnerships
-            or self.members
-            or self.invites
-            or self.answers
-            or self.activity
+            self.participants or self.partnerships or self.members or self.invites or self.answers
         )

@@ -116,6 +116,21 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX participants_by_active ON participants (active_partnership)
         WHERE active_partnership IS NOT NULL;
     """,
+    # 3: a partnership's last activity is its newest answer, kept by the database itself
+    # (no extra statement per answer; forward only, so an older answer never moves it back).
+    """
+    CREATE TRIGGER answers_touch_partnership_on_insert AFTER INSERT ON answers BEGIN
+        UPDATE partnerships SET last_activity_at = NEW.answered_at
+        WHERE id = NEW.partnership_id
+          AND (last_activity_at IS NULL OR last_activity_at < NEW.answered_at);
+    END;
+    CREATE TRIGGER answers_touch_partnership_on_update AFTER UPDATE OF answered_at ON answers
+    BEGIN
+        UPDATE partnerships SET last_activity_at = NEW.answered_at
+        WHERE id = NEW.partnership_id
+          AND (last_activity_at IS NULL OR last_activity_at < NEW.answered_at);
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -139,9 +154,10 @@ async def current_version(conn: aiosqlite.Connection) -> int:
 async def migrate(conn: aiosqlite.Connection) -> int:
     """Apply every missing migration, each in its own transaction; return the schema version.
 
-    ``conn`` should be in autocommit mode (``isolation_level=None``); transactions here are
-    explicit. Raises ``MigrationError`` when the database is newer than this code or a
-    migration fails (that migration is rolled back; earlier ones stay applied).
+    ``conn`` must not be inside a transaction; transactions here are explicit (``BEGIN
+    IMMEDIATE`` ... ``COMMIT``), so any isolation level works. Raises ``MigrationError``
+    when the database is newer than this code or a migration fails (that migration is
+    rolled back; earlier ones stay applied).
     """
     try:
         await conn.execute(_CREATE_VERSION_TABLE)

@@ -3,9 +3,11 @@
 Two connections, each with its own aiosqlite thread:
 
 * the *writer* is used only by one writer task. ``commit()`` queues its unit of work; the
-  writer task takes everything queued at that moment, writes it in one transaction
-  (``BEGIN IMMEDIATE``, one ``executemany`` per table, ``COMMIT``) and then resolves every
-  caller's future. If that batched transaction fails, each unit is retried in a transaction
+  writer task takes everything queued at that moment, writes it in one transaction (one
+  ``executemany`` per table that has rows, the first of which opens the transaction with an
+  implicit ``BEGIN IMMEDIATE``, then ``COMMIT``) and then resolves every caller's future.
+  Each statement is a hop to aiosqlite's thread, so an answer (participant and answer rows)
+  costs three. If that batched transaction fails, each unit is retried in a transaction
   of its own, so a bad unit fails only its own caller. Other writes (``forget_user``,
   ``delete_partnerships``) are queued as *jobs* on the same queue: a job ends the batch
   before it and runs alone in its own transaction, so writes happen in the order of calling.
@@ -95,17 +97,12 @@ UPSERT_INVITES: Final = _upsert("invites", _INVITE_COLUMNS, "token")
 UPSERT_ANSWERS: Final = _upsert(
     "answers", _ANSWER_COLUMNS, "partnership_id, round, user_id, theme_id"
 )
-TOUCH_PARTNERSHIP: Final = (
-    "UPDATE partnerships SET last_activity_at = ?1 "
-    "WHERE id = ?2 AND (last_activity_at IS NULL OR last_activity_at < ?1)"
-)
 _UPSERTS: Final = (
     UPSERT_PARTNERSHIPS,
     UPSERT_PARTICIPANTS,
     UPSERT_MEMBERS,
     UPSERT_INVITES,
     UPSERT_ANSWERS,
-    TOUCH_PARTNERSHIP,
 )
 
 SELECT_PARTICIPANT: Final = f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE user_id = ?"  # noqa: S608
@@ -437,7 +434,6 @@ class _Unit:
                 [member_params(m) for m in changes.members],
                 [invite_params(i) for i in changes.invites],
                 [answer_params(a) for a in changes.answers],
-                [(_time(at), pid) for pid, at in changes.activity],
             ),
             future,
         )
@@ -484,7 +480,8 @@ class SqliteRepository:
         await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         opened: list[aiosqlite.Connection] = []
         try:
-            writer = await _connect(path, opened)
+            # The writer opens each write transaction itself, with BEGIN IMMEDIATE.
+            writer = await _connect(path, opened, isolation_level="IMMEDIATE")
             (mode,) = next(iter(await writer.execute_fetchall("PRAGMA journal_mode=WAL")))
             if str(mode).lower() != "wal":
                 logger.warning("SQLite journal_mode is %s, not WAL", mode)
@@ -767,8 +764,12 @@ class SqliteRepository:
                 _succeed(unit)
 
     async def _transaction(self, batch: list[_Unit]) -> None:
-        """Write ``batch`` in one transaction: BEGIN, one executemany per table, COMMIT."""
-        async with self._writing() as conn:
+        """Write ``batch`` in one transaction: one executemany per table, then COMMIT.
+
+        The writer connection opens the transaction itself (``BEGIN IMMEDIATE``) before the
+        first statement, which saves a hop per batch over an explicit BEGIN.
+        """
+        async with self._writing(begin=False) as conn:
             for index, sql in enumerate(_UPSERTS):
                 params = [p for unit in batch for p in unit.params[index]]
                 if params:
@@ -787,17 +788,22 @@ class SqliteRepository:
                 job.future.set_result(result)
 
     @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A transaction on the writer: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error."""
+    async def _writing(self, *, begin: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction on the writer: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error.
+
+        ``begin=False`` leaves the BEGIN to the connection, which issues it before the first
+        INSERT, UPDATE or DELETE (for writes that start with one).
+        """
         async with self._write_lock:
             conn = self._writer
-            await conn.execute("BEGIN IMMEDIATE")  # if this fails, no transaction is open
+            if begin:
+                await conn.execute("BEGIN IMMEDIATE")  # if this fails, no transaction is open
             try:
                 yield conn
-                await conn.execute("COMMIT")
+                await conn.commit()
             except BaseException:
                 try:
-                    await conn.execute("ROLLBACK")
+                    await conn.rollback()
                 except sqlite3.Error:
                     logger.exception("ROLLBACK failed")
                 raise
@@ -837,9 +843,18 @@ def _fail(item: _Item, exc: Exception) -> None:
     item.future.set_exception(error)
 
 
-async def _connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
-    """A connection in autocommit mode (transactions are explicit) with the shared pragmas."""
-    conn = await aiosqlite.connect(path, isolation_level=None)
+async def _connect(
+    path: Path,
+    opened: list[aiosqlite.Connection],
+    *,
+    isolation_level: aiosqlite.core.IsolationLevel = None,
+) -> aiosqlite.Connection:
+    """A connection with the shared pragmas: in autocommit mode unless told otherwise.
+
+    With an ``isolation_level``, sqlite3 issues ``BEGIN <level>`` before the first INSERT,
+    UPDATE or DELETE outside a transaction; explicit BEGIN and COMMIT work as well.
+    """
+    conn = await aiosqlite.connect(path, isolation_level=isolation_level)
     opened.append(conn)
     for pragma in (
         "PRAGMA foreign_keys=ON",

@@ -196,7 +196,9 @@ async def test_partnership_and_its_rows_in_one_unit(repo: Repository) -> None:
         )
     )
 
-    assert await repo.partnership(PID) == a_partnership()
+    # The answer is the partnership's activity.
+    touched = replace(a_partnership(), last_activity_at=an_answer().answered_at)
+    assert await repo.partnership(PID) == touched
     assert await repo.members(PID) == [a_member()]
     assert await repo.invites(PID) == [an_invite()]
     assert await repo.answers(PID, 1) == [an_answer()]
@@ -650,18 +652,31 @@ async def test_every_read_uses_an_index(sqlite_repo: SqliteRepository) -> None:
         assert all(d.startswith(allowed) for d in details), details
 
 
-async def test_activity_moves_last_activity_forward_only(repo: Repository) -> None:
-    """Changes.activity updates last_activity_at without rewriting the rest of the row."""
+async def test_an_answer_moves_last_activity_forward_only(repo: Repository) -> None:
+    """Storing an answer moves its partnership's last_activity_at to answered_at, never back,
+    without rewriting the rest of the row."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
     partnership = Partnership("pact", 1, start, "v1", summary_round=0)
-    await repo.commit(Changes(partnerships=[partnership]))
+    other = Partnership("other", 1, start, "v1")
+    await repo.commit(Changes(partnerships=[partnership, other]))
     await repo.commit(Changes(partnerships=[replace(partnership, summary_round=1)]))
-    await repo.commit(Changes(activity=[("pact", start + timedelta(days=2))]))
-    await repo.commit(Changes(activity=[("pact", start + timedelta(days=1))]))
+
+    def answer(theme: str, days: int) -> Answer:
+        return Answer("pact", 1, 7, theme, "v1", 3, None, start + timedelta(days=days))
+
+    await repo.commit(Changes(answers=[answer("a", 2)]))
+    await repo.commit(Changes(answers=[answer("b", 1)]))  # an older answer: no move back
     stored = await repo.partnership("pact")
     assert stored is not None
     assert stored.last_activity_at == start + timedelta(days=2)
     assert stored.summary_round == 1
+    await repo.commit(Changes(answers=[answer("b", 3)]))  # a changed answer is activity too
+    stored = await repo.partnership("pact")
+    assert stored is not None
+    assert stored.last_activity_at == start + timedelta(days=3)
+    untouched = await repo.partnership("other")
+    assert untouched is not None
+    assert untouched.last_activity_at is None
 
 
 async def test_snapshot_reads_what_one_update_needs(repo: Repository) -> None:

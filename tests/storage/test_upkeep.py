@@ -183,10 +183,10 @@ async def test_negative_counters_are_rejected(repo: Repository, bad: Changes) ->
     assert await repo.partnership(PID) is None
 
 
-# -------------------------------------------------------------------- migration 2
+# ------------------------------------------------------------------ migrations 2, 3
 
 
-async def test_migration_2_upgrades_a_version_1_database(db_path: Path) -> None:
+async def test_later_migrations_upgrade_a_version_1_database(db_path: Path) -> None:
     """A database at version 1 with rows opens at the latest version, rows kept, defaults set."""
     db_path.parent.mkdir(parents=True)
     with closing(sqlite3.connect(db_path)) as conn:
@@ -219,6 +219,11 @@ async def test_migration_2_upgrades_a_version_1_database(db_path: Path) -> None:
         reminded = Member(PID, 1, Role.SOCIAL, TRICKY, T0, reminders_sent=1, reminded_at=at(9))
         await repo.commit(Changes(members=[reminded]))
         assert await repo.members(PID) == [reminded]
+        # Migration 3: an answer now moves the partnership's last activity.
+        await repo.commit(Changes(answers=[Answer(PID, 2, 1, "t", "v1", 4, None, at(30))]))
+        touched = await repo.partnership(PID)
+        assert touched is not None
+        assert touched.last_activity_at == at(30)
     finally:
         await repo.close()
 
@@ -364,6 +369,7 @@ async def test_forget_user_removes_exactly_that_person(repo: Repository) -> None
     """forget_user() deletes one person's rows everywhere and leaves the partner's intact."""
     await a_shared_partnership(repo)
     partner_before = await repo.participant(PARTNER)
+    partnerships_before = [await repo.partnership(pid) for pid in (PID, "p-2")]
 
     left = await repo.forget_user(US)
 
@@ -373,8 +379,8 @@ async def test_forget_user_removes_exactly_that_person(repo: Repository) -> None
     for pid, round_ in ((PID, 1), (PID, 2), ("p-2", 1)):
         assert await repo.answers(pid, round_, US) == []
     # The partnerships, the partner and the facilitator stay.
-    assert await repo.partnership(PID) == a_partnership(PID)
-    assert await repo.partnership("p-2") == a_partnership("p-2")
+    assert [await repo.partnership(pid) for pid in (PID, "p-2")] == partnerships_before
+    assert None not in partnerships_before
     assert await repo.participant(PARTNER) == partner_before
     assert [m.user_id for m in await repo.members(PID)] == [PARTNER, FACILITATOR]
     assert await repo.answers(PID, 1) == [noted(PARTNER, PARTNER_NOTE)]
