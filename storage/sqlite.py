@@ -3,12 +3,14 @@
 Two connections, each with its own aiosqlite thread:
 
 * the *writer* is used only by one writer task. ``commit()`` queues its unit of work; the
-  writer task takes everything queued at that moment, writes it in one transaction (one
-  ``executemany`` per table that has rows, the first of which opens the transaction with an
-  implicit ``BEGIN IMMEDIATE``, then ``COMMIT``) and then resolves every caller's future.
-  Each statement is a hop to aiosqlite's thread, so an answer (participant and answer rows)
-  costs three. If that batched transaction fails, each unit is retried in a transaction
-  of its own, so a bad unit fails only its own caller. Other writes (``forget_user``,
+  writer task takes everything queued at that moment, writes it as **one statement** and
+  then resolves every caller's future. The statement inserts the rows, as one JSON text,
+  into a connection-local view whose ``INSTEAD OF`` trigger upserts them table by table;
+  in autocommit mode one statement is one transaction, all or nothing. Every statement
+  through aiosqlite is a hop to its thread (and, under load, a wait for the GIL and for
+  the event loop to come back to it), so a unit of work costs one hop instead of one per
+  table plus BEGIN and COMMIT. If that batched write fails, each unit is retried alone,
+  so a bad unit fails only its own caller. Other writes (``forget_user``,
   ``delete_partnerships``) are queued as *jobs* on the same queue: a job ends the batch
   before it and runs alone in its own transaction, so writes happen in the order of calling.
 * the *reader* serves every read with one ``execute_fetchall`` hop. In WAL mode it sees only
@@ -77,33 +79,46 @@ _ANSWER_COLUMNS = (
 )
 
 
-def _upsert(table: str, columns: str, key: str) -> str:
-    """An upsert that makes the stored row equal to the given one."""
-    names = [c.strip() for c in columns.split(",")]
-    keys = {k.strip() for k in key.split(",")}
-    updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in keys)
-    marks = ", ".join("?" for _ in names)
-    return (
-        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 - constants only
-        f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+# (table, columns, key) in writing order: members, invites and answers refer to partnerships.
+_TABLES: Final = (
+    ("partnerships", _PARTNERSHIP_COLUMNS, "id"),
+    ("participants", _PARTICIPANT_COLUMNS, "user_id"),
+    ("members", _MEMBER_COLUMNS, "partnership_id, user_id"),
+    ("invites", _INVITE_COLUMNS, "token"),
+    ("answers", _ANSWER_COLUMNS, "partnership_id, round, user_id, theme_id"),
+)
+
+
+def _unit_of_work_sql() -> tuple[str, str]:
+    """The connection-local view and trigger that write a whole unit of work in one statement.
+
+    The payload is ``{"<table>": [[column values in order], ...], ...}``; a missing table is
+    no rows. Each row becomes an upsert that makes the stored row equal to it. The TEMP
+    objects live on the writer connection only and are made from this code's column lists
+    on every open, so the stored schema (and its migrations) never depends on them.
+    """
+    upserts = []
+    for table, columns, key in _TABLES:
+        names = [c.strip() for c in columns.split(",")]
+        keys = {k.strip() for k in key.split(",")}
+        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(names)))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in keys)
+        # "WHERE true" tells the parser the ON CONFLICT belongs to the INSERT, not the join.
+        upserts.append(
+            f"    INSERT INTO {table} ({columns})\n"  # noqa: S608 - constants only
+            f"    SELECT {values} FROM json_each(NEW.payload, '$.{table}') WHERE true\n"
+            f"    ON CONFLICT ({key}) DO UPDATE SET {updates};"
+        )
+    view = "CREATE TEMP VIEW unit_of_work (payload) AS SELECT NULL"
+    trigger = (
+        "CREATE TEMP TRIGGER unit_of_work_apply INSTEAD OF INSERT ON unit_of_work\nBEGIN\n"
+        + "\n".join(upserts)
+        + "\nEND"
     )
+    return view, trigger
 
 
-# The order matters: members, invites and answers refer to partnerships.
-UPSERT_PARTNERSHIPS: Final = _upsert("partnerships", _PARTNERSHIP_COLUMNS, "id")
-UPSERT_PARTICIPANTS: Final = _upsert("participants", _PARTICIPANT_COLUMNS, "user_id")
-UPSERT_MEMBERS: Final = _upsert("members", _MEMBER_COLUMNS, "partnership_id, user_id")
-UPSERT_INVITES: Final = _upsert("invites", _INVITE_COLUMNS, "token")
-UPSERT_ANSWERS: Final = _upsert(
-    "answers", _ANSWER_COLUMNS, "partnership_id, round, user_id, theme_id"
-)
-_UPSERTS: Final = (
-    UPSERT_PARTNERSHIPS,
-    UPSERT_PARTICIPANTS,
-    UPSERT_MEMBERS,
-    UPSERT_INVITES,
-    UPSERT_ANSWERS,
-)
+WRITE_UNIT_OF_WORK: Final = "INSERT INTO unit_of_work (payload) VALUES (?)"
 
 SELECT_PARTICIPANT: Final = f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE user_id = ?"  # noqa: S608
 SELECT_PARTNERSHIP: Final = f"SELECT {_PARTNERSHIP_COLUMNS} FROM partnerships WHERE id = ?"  # noqa: S608
@@ -416,7 +431,7 @@ def _export(user_id: int, text: str) -> dict[str, object]:
 
 @dataclass(slots=True)
 class _Unit:
-    """One caller's ``Changes`` as statement parameters, in ``_UPSERTS`` order."""
+    """One caller's ``Changes`` as rows of column values, in ``_TABLES`` order."""
 
     params: tuple[list[Params], ...]
     future: asyncio.Future[None]
@@ -480,12 +495,13 @@ class SqliteRepository:
         await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         opened: list[aiosqlite.Connection] = []
         try:
-            # The writer opens each write transaction itself, with BEGIN IMMEDIATE.
-            writer = await _connect(path, opened, isolation_level="IMMEDIATE")
+            writer = await _connect(path, opened)
             (mode,) = next(iter(await writer.execute_fetchall("PRAGMA journal_mode=WAL")))
             if str(mode).lower() != "wal":
                 logger.warning("SQLite journal_mode is %s, not WAL", mode)
             await migrate(writer)
+            for statement in _unit_of_work_sql():
+                await writer.execute(statement)
             reader = await _connect(path, opened)
             await reader.execute("PRAGMA query_only=ON")
         except BaseException as exc:
@@ -764,16 +780,15 @@ class SqliteRepository:
                 _succeed(unit)
 
     async def _transaction(self, batch: list[_Unit]) -> None:
-        """Write ``batch`` in one transaction: one executemany per table, then COMMIT.
-
-        The writer connection opens the transaction itself (``BEGIN IMMEDIATE``) before the
-        first statement, which saves a hop per batch over an explicit BEGIN.
-        """
-        async with self._writing(begin=False) as conn:
-            for index, sql in enumerate(_UPSERTS):
-                params = [p for unit in batch for p in unit.params[index]]
-                if params:
-                    await conn.executemany(sql, params)
+        """Write ``batch`` as one statement, hence one transaction, in one hop."""
+        payload: dict[str, list[Params]] = {}
+        for index, (table, _, _) in enumerate(_TABLES):
+            rows = [row for unit in batch for row in unit.params[index]]
+            if rows:
+                payload[table] = rows
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        async with self._write_lock:
+            await self._writer.execute(WRITE_UNIT_OF_WORK, (text,))
         logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
 
     async def _run_job(self, job: _Job[Any]) -> None:
@@ -788,22 +803,17 @@ class SqliteRepository:
                 job.future.set_result(result)
 
     @asynccontextmanager
-    async def _writing(self, *, begin: bool = True) -> AsyncIterator[aiosqlite.Connection]:
-        """A transaction on the writer: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error.
-
-        ``begin=False`` leaves the BEGIN to the connection, which issues it before the first
-        INSERT, UPDATE or DELETE (for writes that start with one).
-        """
+    async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction on the writer: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error."""
         async with self._write_lock:
             conn = self._writer
-            if begin:
-                await conn.execute("BEGIN IMMEDIATE")  # if this fails, no transaction is open
+            await conn.execute("BEGIN IMMEDIATE")  # if this fails, no transaction is open
             try:
                 yield conn
-                await conn.commit()
+                await conn.execute("COMMIT")
             except BaseException:
                 try:
-                    await conn.rollback()
+                    await conn.execute("ROLLBACK")
                 except sqlite3.Error:
                     logger.exception("ROLLBACK failed")
                 raise
@@ -843,18 +853,9 @@ def _fail(item: _Item, exc: Exception) -> None:
     item.future.set_exception(error)
 
 
-async def _connect(
-    path: Path,
-    opened: list[aiosqlite.Connection],
-    *,
-    isolation_level: aiosqlite.core.IsolationLevel = None,
-) -> aiosqlite.Connection:
-    """A connection with the shared pragmas: in autocommit mode unless told otherwise.
-
-    With an ``isolation_level``, sqlite3 issues ``BEGIN <level>`` before the first INSERT,
-    UPDATE or DELETE outside a transaction; explicit BEGIN and COMMIT work as well.
-    """
-    conn = await aiosqlite.connect(path, isolation_level=isolation_level)
+async def _connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
+    """A connection in autocommit mode (transactions are explicit) with the shared pragmas."""
+    conn = await aiosqlite.connect(path, isolation_level=None)
     opened.append(conn)
     for pragma in (
         "PRAGMA foreign_keys=ON",
