@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from storage.errors import StorageError
 from storage.records import (
+    ERASED,
     Answer,
     Changes,
     Invite,
@@ -296,10 +297,13 @@ class InMemoryRepository:
         )
         staged = _Tables(
             participants={k: v for k, v in tables.participants.items() if k != user_id},
-            partnerships=dict(tables.partnerships),
+            partnerships={
+                k: replace(v, created_by=ERASED) if v.created_by == user_id else v
+                for k, v in tables.partnerships.items()
+            },
             members={k: v for k, v in tables.members.items() if v.user_id != user_id},
             invites={
-                k: v
+                k: _erase_from_invite(v, user_id)
                 for k, v in tables.invites.items()
                 if not (v.created_by == user_id and v.used_by is None)
             },
@@ -375,6 +379,15 @@ def _iso(value: datetime) -> str:
 
 def _iso_or_none(value: datetime | None) -> str | None:
     return None if value is None else _iso(value)
+
+
+def _erase_from_invite(invite: Invite, user_id: int) -> Invite:
+    """The invite with ERASED wherever it named the forgotten user."""
+    if invite.created_by == user_id:
+        invite = replace(invite, created_by=ERASED)
+    if invite.used_by == user_id:
+        invite = replace(invite, used_by=ERASED)
+    return invite
 
 
 def _touch(tables: _Tables, partnership_id: str, at: datetime) -> None:

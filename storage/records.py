@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 
 class Role(StrEnum):
@@ -72,6 +73,11 @@ class Member:
     reminded_at: datetime | None = None  # of the last reminder sent
     reminders_off: bool = False  # the member asked for no more reminders
     unreachable: bool = False  # the user blocked the bot
+
+
+# The user id left in created_by and used_by where the person asked to be forgotten: a row
+# that must stay (the partnership, the invite the partner joined with) keeps no trace of them.
+ERASED: Final = 0
 
 
 @dataclass(frozen=True, slots=True)

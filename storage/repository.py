@@ -81,7 +81,9 @@ class Repository(Protocol):
         """Erase one person in one transaction; return the partnerships they were in.
 
         Deletes their answers (every partnership and round), member rows, participant row
-        and the unused invites they created. The partnerships stay, with the partner's data.
+        and the unused invites they created. The partnerships stay, with the partner's data;
+        where a row that stays named them (``created_by`` of a partnership or invite, an
+        invite's ``used_by``), it names ``ERASED`` instead, so no trace of their id is left.
         The returned ids are in order of joining.
         """
         ...

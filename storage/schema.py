@@ -131,6 +131,11 @@ MIGRATIONS: tuple[str, ...] = (
           AND (last_activity_at IS NULL OR last_activity_at < NEW.answered_at);
     END;
     """,
+    # 4: forget_user replaces the person's id where rows stay; these find those rows.
+    """
+    CREATE INDEX partnerships_by_creator ON partnerships (created_by);
+    CREATE INDEX invites_by_user ON invites (used_by) WHERE used_by IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

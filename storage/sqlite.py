@@ -39,6 +39,7 @@ import aiosqlite
 
 from storage.errors import StorageError
 from storage.records import (
+    ERASED,
     Answer,
     Changes,
     Invite,
@@ -234,13 +235,23 @@ SELECT_MEMBER_PARTNERSHIPS: Final = (
 
 # --------------------------------------------------------------------- other writes
 
-# forget_user: each takes the user id once; in this order, in one transaction.
+# forget_user: in this order, in one transaction, each with FORGET_PARAMS. Rows that stay
+# (partnerships they created, invites they made or used) keep ERASED instead of the id.
 FORGET_USER: Final = (
-    "DELETE FROM answers WHERE user_id = ?",
-    "DELETE FROM members WHERE user_id = ?",
-    "DELETE FROM invites WHERE created_by = ? AND used_by IS NULL",
-    "DELETE FROM participants WHERE user_id = ?",
+    "DELETE FROM answers WHERE user_id = :user",
+    "DELETE FROM members WHERE user_id = :user",
+    "DELETE FROM invites WHERE created_by = :user AND used_by IS NULL",
+    "DELETE FROM participants WHERE user_id = :user",
+    "UPDATE invites SET created_by = :erased WHERE created_by = :user",
+    "UPDATE invites SET used_by = :erased WHERE used_by = :user",
+    "UPDATE partnerships SET created_by = :erased WHERE created_by = :user",
 )
+
+
+def forget_params(user_id: int) -> dict[str, object]:
+    return {"user": user_id, "erased": ERASED}
+
+
 # delete_partnerships: each takes one partnership id; members, invites, answers cascade.
 CLEAR_ACTIVE_PARTNERSHIP: Final = (
     "UPDATE participants SET active_partnership = NULL WHERE active_partnership = ?"
@@ -664,7 +675,9 @@ class SqliteRepository:
         """Erase one person in one transaction; return the partnerships they were in.
 
         Deletes their answers (every partnership and round), member rows, participant row
-        and the unused invites they created. The partnerships stay, with the partner's data.
+        and the unused invites they created. The partnerships stay, with the partner's data;
+        where a row that stays named them (``created_by`` of a partnership or invite, an
+        invite's ``used_by``), it names ``ERASED`` instead, so no trace of their id is left.
         The returned ids are in order of joining.
         """
 
@@ -673,9 +686,9 @@ class SqliteRepository:
             ids = [str(r[0]) for r in rows]
             counts = []
             for sql in FORGET_USER:
-                async with conn.execute(sql, (user_id,)) as cursor:
+                async with conn.execute(sql, forget_params(user_id)) as cursor:
                     counts.append(cursor.rowcount)
-            answers, members, invites, _ = counts
+            answers, members, invites, *_ = counts
             logger.info(
                 "Forgot a user: %d memberships, %d answers, %d invites", members, answers, invites
             )

@@ -11,6 +11,7 @@ import asyncio
 import json
 import sqlite3
 from contextlib import closing
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,16 @@ import pytest
 from storage import schema
 from storage import sqlite as sqlite_module
 from storage.errors import StorageError
-from storage.records import Answer, Changes, Invite, Member, Participant, Partnership, Role
+from storage.records import (
+    ERASED,
+    Answer,
+    Changes,
+    Invite,
+    Member,
+    Participant,
+    Partnership,
+    Role,
+)
 from storage.repository import Repository
 from storage.sqlite import SqliteRepository
 from tests.storage.test_contract import (
@@ -378,29 +388,52 @@ async def test_forget_user_removes_exactly_that_person(repo: Repository) -> None
     assert await repo.memberships(US) == []
     for pid, round_ in ((PID, 1), (PID, 2), ("p-2", 1)):
         assert await repo.answers(pid, round_, US) == []
-    # The partnerships, the partner and the facilitator stay.
-    assert [await repo.partnership(pid) for pid in (PID, "p-2")] == partnerships_before
-    assert None not in partnerships_before
+    # The partnerships, the partner and the facilitator stay; the partnerships they
+    # created no longer name them.
+    assert [await repo.partnership(pid) for pid in (PID, "p-2")] == [
+        replace(p, created_by=ERASED) for p in partnerships_before if p is not None
+    ]
+    assert all(p is not None and p.created_by == US for p in partnerships_before)
     assert await repo.participant(PARTNER) == partner_before
     assert [m.user_id for m in await repo.members(PID)] == [PARTNER, FACILITATOR]
     assert await repo.answers(PID, 1) == [noted(PARTNER, PARTNER_NOTE)]
-    # Unused invites they created go; the one the partner joined with stays, as do theirs.
-    assert [i.token for i in await repo.invites(PID)] == ["ours-used", "theirs"]
-    assert await repo.invites("p-2") == []
-    # What remains of them: the used invite (it records how the partner joined).
-    export = await repo.export_user(US)
-    assert (export["participant"], export["memberships"], export["answers"]) == (None, [], [])
-    assert export["invites"] == [
-        {
-            "partnership_id": PID,
-            "role": "business",
-            "created_at": "2025-03-01T09:30:15.123456+00:00",
-            "expires_at": "2025-03-08T09:30:15.123456+00:00",
-            "used": True,
-            "used_at": "2025-03-01T09:35:15.123456+00:00",
-            "revoked": False,
-        }
+    # Unused invites they created go; the one the partner joined with stays (still used),
+    # as do theirs; none names them any more.
+    invites = await repo.invites(PID)
+    assert [(i.token, i.created_by, i.used_by) for i in invites] == [
+        ("ours-used", ERASED, PARTNER),
+        ("theirs", PARTNER, None),
     ]
+    assert await repo.invites("p-2") == []
+    export = await repo.export_user(US)
+    assert export == {
+        "user_id": US,
+        "participant": None,
+        "memberships": [],
+        "answers": [],
+        "invites": [],
+    }
+    if isinstance(repo, SqliteRepository):
+        assert _cells_holding(repo.path, US) == []
+    # The partner who joined by their invite is forgotten too: the invite stays used.
+    await repo.forget_user(PARTNER)
+    [used] = await repo.invites(PID)  # theirs, never used, went with them
+    assert (used.token, used.created_by, used.used_by) == ("ours-used", ERASED, ERASED)
+
+
+def _cells_holding(path: Path, user_id: int) -> list[tuple[str, str]]:
+    """(table, column) of every user-id column, in any table, that holds ``user_id``."""
+    found = []
+    with closing(sqlite3.connect(path)) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")]
+        for table in tables:
+            for column in [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]:
+                if not column.endswith(("user_id", "_by")):
+                    continue
+                sql = f"SELECT count(*) FROM {table} WHERE {column} = ?"  # noqa: S608
+                if conn.execute(sql, (user_id,)).fetchone()[0]:
+                    found.append((table, column))
+    return found
 
 
 async def test_forget_unknown_user_changes_nothing(repo: Repository) -> None:
@@ -653,7 +686,8 @@ async def test_every_upkeep_write_uses_an_index(sqlite_repo: SqliteRepository) -
         sqlite_module.DELETE_PARTNERSHIP,
     ]
     for sql in statements:
-        plan = await sqlite_repo._writer.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}", (1,))
+        params = sqlite_module.forget_params(1) if ":user" in sql else (1,)
+        plan = await sqlite_repo._writer.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}", params)
         details = [row[3] for row in plan]
         assert details, sql
         assert all(d.startswith("SEARCH") for d in details), details
