@@ -5,7 +5,9 @@ loads the participant's state from storage into a Session, fires one trigger on 
 ``machine.events[...].trigger(session)`` (the machine reads and sets ``session.state``), and
 only then persists state and answers in one transaction (callbacks only stage changes in
 memory, so a failure leaves nothing half-written). Nothing is added to or removed from the
-machine per update: attaching a model costs more than the transition itself.
+machine per update: attaching a model costs more than the transition itself. Conditions and
+callbacks are synchronous (they read loaded data and stage replies), so the plain Machine
+serves; an AsyncMachine would only wrap each of them in a coroutine.
 
 Triggers are named after what happened; conditions choose the destination; entering a state
 produces that state's reply. ``docs/journey.mmd`` is generated from this table.
