@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from flows.actions import Action, Button, Kind, Send, encode
 from flows.canvas import Language
 from flows.delivery import Summaries
 from flows.messages import Messages
-from storage.records import Changes, Member, Role
+from storage.records import Changes, Member, Reminded, Role
 from storage.repository import Repository
 
 logger = logging.getLogger(__name__)
@@ -94,10 +94,13 @@ class Momentum:
             ]
             # Marked before sending: a crash now loses one briefing rather than doubling it.
             # A meeting reminder also restarts the idle clock, so no nudge follows right after.
+            # Targeted updates: the rows were read a while ago and may have moved since.
             await self.repo.commit(
                 Changes(
-                    partnerships=[replace(partnership, briefed_at=now)],
-                    members=[replace(m, reminded_at=now) for m in behind],
+                    briefed=[(partnership.id, now)],
+                    reminded=[
+                        Reminded(m.partnership_id, m.user_id, now, counts=False) for m in behind
+                    ],
                 )
             )
             when = _local(partnership.meeting_at, self.timezone)
@@ -125,15 +128,15 @@ class Momentum:
                 continue
             if member.reminded_at is not None and member.reminded_at > idle_since:
                 continue
-            changes.members.append(
-                replace(member, reminders_sent=member.reminders_sent + 1, reminded_at=now)
+            changes.reminded.append(
+                Reminded(member.partnership_id, member.user_id, now, counts=True)
             )
             language = await self.language_of(member.user_id)
             text = self.messages("reminder", language)
             actions.append(Send(member.user_id, text, self._keyboard(member, language)))
         if changes:
             await self.repo.commit(changes)
-            logger.info("%d reminders due", len(changes.members))
+            logger.info("%d reminders due", len(changes.reminded))
         return actions
 
     def _keyboard(self, member: Member, language: Language) -> tuple[tuple[Button, ...], ...]:

@@ -285,6 +285,7 @@ class InMemoryRepository:
             key = (answer.partnership_id, answer.round, answer.user_id, answer.theme_id)
             staged.answers[key] = replace(answer, answered_at=_utc(answer.answered_at))
             _touch(staged, answer.partnership_id, answer.answered_at)
+        _apply_targeted(staged, changes)
         self._tables = staged
         logger.debug("Committed %d answers", len(changes.answers))
 
@@ -379,6 +380,21 @@ def _iso(value: datetime) -> str:
 
 def _iso_or_none(value: datetime | None) -> str | None:
     return None if value is None else _iso(value)
+
+
+def _apply_targeted(tables: _Tables, changes: Changes) -> None:
+    """``reminded`` and ``briefed``: a few columns of rows that exist, as SQLite updates them."""
+    for reminded in changes.reminded:
+        key = (reminded.partnership_id, reminded.user_id)
+        if (member := tables.members.get(key)) is not None:
+            tables.members[key] = replace(
+                member,
+                reminded_at=_utc(reminded.at),
+                reminders_sent=member.reminders_sent + (1 if reminded.counts else 0),
+            )
+    for partnership_id, at in changes.briefed:
+        if (briefed := tables.partnerships.get(partnership_id)) is not None:
+            tables.partnerships[partnership_id] = replace(briefed, briefed_at=_utc(at))
 
 
 def _erase_from_invite(invite: Invite, user_id: int) -> Invite:

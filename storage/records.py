@@ -116,13 +116,27 @@ class Snapshot:
     answers: list[Answer]  # the person's, in that partnership's current round
 
 
+@dataclass(frozen=True, slots=True)
+class Reminded:
+    """A reminder went to a member at ``at``; ``counts`` towards the maximum (idle nudges) or
+    not (meeting reminders, which only restart the idle clock)."""
+
+    partnership_id: str
+    user_id: int
+    at: datetime
+    counts: bool
+
+
 @dataclass(slots=True)
 class Changes:
     """One unit of work: every row here is written in one transaction, or none is.
 
-    Each list is an upsert by the row's natural key:
+    Each row list is an upsert by the row's natural key:
     participants by user_id; partnerships by id; members by (partnership_id, user_id);
     invites by token; answers by (partnership_id, round, user_id, theme_id).
+    ``reminded`` and ``briefed`` are targeted updates of a few columns, applied after the
+    upserts: the scheduled jobs that make them read rows a while before they write, and a
+    whole-row write would undo what the participants did meanwhile (finishing, a new round).
     """
 
     participants: list[Participant] = field(default_factory=list)
@@ -132,8 +146,18 @@ class Changes:
     # Storing an answer also moves its partnership's last_activity_at forward to
     # answered_at (never back): no partnership row needs rewriting for that.
     answers: list[Answer] = field(default_factory=list)
+    # Sets reminded_at and, if it counts, adds one to reminders_sent of an existing member.
+    reminded: list[Reminded] = field(default_factory=list)
+    # (partnership id, moment): sets briefed_at of an existing partnership.
+    briefed: list[tuple[str, datetime]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
-            self.participants or self.partnerships or self.members or self.invites or self.answers
+            self.participants
+            or self.partnerships
+            or self.members
+            or self.invites
+            or self.answers
+            or self.reminded
+            or self.briefed
         )

@@ -93,8 +93,9 @@ _TABLES: Final = (
 def _unit_of_work_sql() -> tuple[str, str]:
     """The connection-local view and trigger that write a whole unit of work in one statement.
 
-    The payload is ``{"<table>": [[column values in order], ...], ...}``; a missing table is
-    no rows. Each row becomes an upsert that makes the stored row equal to it. The TEMP
+    The payload is ``{"<table>": [[column values in order], ...], ...}``, plus the targeted
+    ``"reminded"`` and ``"briefed"`` lists; a missing key is no rows. Each table row becomes
+    an upsert that makes the stored row equal to it. The TEMP
     objects live on the writer connection only and are made from this code's column lists
     on every open, so the stored schema (and its migrations) never depends on them.
     """
@@ -110,6 +111,20 @@ def _unit_of_work_sql() -> tuple[str, str]:
             f"    SELECT {values} FROM json_each(NEW.payload, '$.{table}') WHERE true\n"
             f"    ON CONFLICT ({key}) DO UPDATE SET {updates};"
         )
+    # The targeted updates, after the upserts: [partnership_id, user_id, at, 0 or 1] and
+    # [id, at]. UPDATE ... FROM json_each: each named row that exists is updated once.
+    upserts.append(
+        "    UPDATE members SET reminded_at = json_extract(r.value, '$[2]'),\n"
+        "        reminders_sent = reminders_sent + json_extract(r.value, '$[3]')\n"
+        "    FROM json_each(NEW.payload, '$.reminded') AS r\n"
+        "    WHERE members.partnership_id = json_extract(r.value, '$[0]')\n"
+        "      AND members.user_id = json_extract(r.value, '$[1]');"
+    )
+    upserts.append(
+        "    UPDATE partnerships SET briefed_at = json_extract(b.value, '$[1]')\n"
+        "    FROM json_each(NEW.payload, '$.briefed') AS b\n"
+        "    WHERE partnerships.id = json_extract(b.value, '$[0]');"
+    )
     view = "CREATE TEMP VIEW unit_of_work (payload) AS SELECT NULL"
     trigger = (
         "CREATE TEMP TRIGGER unit_of_work_apply INSTEAD OF INSERT ON unit_of_work\nBEGIN\n"
@@ -120,6 +135,8 @@ def _unit_of_work_sql() -> tuple[str, str]:
 
 
 WRITE_UNIT_OF_WORK: Final = "INSERT INTO unit_of_work (payload) VALUES (?)"
+# The payload's keys, in the order of _Unit.params.
+_PAYLOAD_KEYS: Final = (*(table for table, _, _ in _TABLES), "reminded", "briefed")
 
 SELECT_PARTICIPANT: Final = f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE user_id = ?"  # noqa: S608
 SELECT_PARTNERSHIP: Final = f"SELECT {_PARTNERSHIP_COLUMNS} FROM partnerships WHERE id = ?"  # noqa: S608
@@ -442,7 +459,7 @@ def _export(user_id: int, text: str) -> dict[str, object]:
 
 @dataclass(slots=True)
 class _Unit:
-    """One caller's ``Changes`` as rows of column values, in ``_TABLES`` order."""
+    """One caller's ``Changes`` as rows of values, in ``_PAYLOAD_KEYS`` order."""
 
     params: tuple[list[Params], ...]
     future: asyncio.Future[None]
@@ -460,6 +477,11 @@ class _Unit:
                 [member_params(m) for m in changes.members],
                 [invite_params(i) for i in changes.invites],
                 [answer_params(a) for a in changes.answers],
+                [
+                    (r.partnership_id, r.user_id, _time(r.at), 1 if r.counts else 0)
+                    for r in changes.reminded
+                ],
+                [(pid, _time(at)) for pid, at in changes.briefed],
             ),
             future,
         )
@@ -795,10 +817,10 @@ class SqliteRepository:
     async def _transaction(self, batch: list[_Unit]) -> None:
         """Write ``batch`` as one statement, hence one transaction, in one hop."""
         payload: dict[str, list[Params]] = {}
-        for index, (table, _, _) in enumerate(_TABLES):
+        for index, key in enumerate(_PAYLOAD_KEYS):
             rows = [row for unit in batch for row in unit.params[index]]
             if rows:
-                payload[table] = rows
+                payload[key] = rows
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         async with self._write_lock:
             await self._writer.execute(WRITE_UNIT_OF_WORK, (text,))

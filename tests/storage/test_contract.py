@@ -26,6 +26,7 @@ from storage.records import (
     Member,
     Participant,
     Partnership,
+    Reminded,
     Role,
     Snapshot,
 )
@@ -650,6 +651,38 @@ async def test_every_read_uses_an_index(sqlite_repo: SqliteRepository) -> None:
         allowed += ("MATERIALIZE", "CO-ROUTINE", "SCAN me", "SCAN chosen", "SCAN pact")
         allowed += ("SCAN (subquery",)
         assert all(d.startswith(allowed) for d in details), details
+
+
+async def test_reminded_and_briefed_update_only_their_columns(repo: Repository) -> None:
+    """The scheduled jobs' targeted updates keep what participants changed since their read:
+    a member who finished stays finished; a new round and a new meeting stay."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    partnership = Partnership("pact", 1, start, "v1")
+    member = Member("pact", 7, Role.SOCIAL, "A", start, reminders_sent=1)
+    await repo.commit(Changes(partnerships=[partnership], members=[member]))
+    # Meanwhile the member finishes and a new round with a meeting starts.
+    finished = replace(member, finished_at=start + timedelta(hours=1))
+    moved = replace(partnership, round=2, meeting_at=start + timedelta(days=7))
+    await repo.commit(Changes(partnerships=[moved], members=[finished]))
+
+    nudged, briefed = start + timedelta(hours=2), start + timedelta(hours=3)
+    await repo.commit(
+        Changes(
+            reminded=[
+                Reminded("pact", 7, nudged, counts=True),
+                Reminded("pact", 99, nudged, counts=True),  # no such member: nothing
+            ],
+            briefed=[("pact", briefed), ("gone", briefed)],
+        )
+    )
+    assert await repo.members("pact") == [replace(finished, reminders_sent=2, reminded_at=nudged)]
+    assert await repo.partnership("pact") == replace(moved, briefed_at=briefed)
+    assert await repo.partnership("gone") is None
+
+    later = nudged + timedelta(days=1)
+    await repo.commit(Changes(reminded=[Reminded("pact", 7, later, counts=False)]))
+    [stored] = await repo.members("pact")
+    assert (stored.reminders_sent, stored.reminded_at) == (2, later)
 
 
 async def test_an_answer_moves_last_activity_forward_only(repo: Repository) -> None:
