@@ -95,9 +95,9 @@ def _unit_of_work_sql() -> tuple[str, str]:
 
     The payload is ``{"<table>": [[column values in order], ...], ...}``, plus the targeted
     ``"reminded"`` and ``"briefed"`` lists; a missing key is no rows. Each table row becomes
-    an upsert that makes the stored row equal to it. The TEMP
-    objects live on the writer connection only and are made from this code's column lists
-    on every open, so the stored schema (and its migrations) never depends on them.
+    an upsert that makes the stored row equal to it. The TEMP objects live on the writer
+    connection only and are made from this code's column lists on every open, so the stored
+    schema (and its migrations) never depends on them.
     """
     upserts = []
     for table, columns, key in _TABLES:
@@ -252,7 +252,7 @@ SELECT_MEMBER_PARTNERSHIPS: Final = (
 
 # --------------------------------------------------------------------- other writes
 
-# forget_user: in this order, in one transaction, each with FORGET_PARAMS. Rows that stay
+# forget_user: in this order, in one transaction, each with forget_params(). Rows that stay
 # (partnerships they created, invites they made or used) keep ERASED instead of the id.
 FORGET_USER: Final = (
     "DELETE FROM answers WHERE user_id = :user",
@@ -266,6 +266,7 @@ FORGET_USER: Final = (
 
 
 def forget_params(user_id: int) -> dict[str, object]:
+    """The named parameters of every FORGET_USER statement."""
     return {"user": user_id, "erased": ERASED}
 
 
