@@ -282,7 +282,10 @@ class Console:
                 text = f"(updated) {plain_text(action.text)}"
                 self.deliver(actor, ["", text, *keyboard_lines(action.keyboard)])
             elif isinstance(action, Send):
-                if action.keyboard:
+                # The newest message in reply to a person decides what their number means:
+                # after a question without buttons (a name, a note), "3" is text, as typed
+                # in Telegram. A notice to the other person keeps their buttons.
+                if action.keyboard or action.chat_id == actor:
                     self.keyboards[action.chat_id] = action.keyboard
                 block = ["", plain_text(action.text), *keyboard_lines(action.keyboard)]
                 self.deliver(action.chat_id, block)

@@ -99,6 +99,20 @@ def test_commands_text_and_bad_choices(tmp_path, script, capsys):
     assert len(prompts) == 5  # nothing is read after quit
 
 
+def test_a_number_is_text_when_the_bot_asks_for_text(tmp_path, script, capsys):
+    """After a question without buttons, digits are what the person typed, not a tap on the
+    buttons of an older message: here an organisation called "4"."""
+    script(["/start", "1", "4", "1", "5"])
+
+    assert run(tmp_path) == 0
+
+    output = capsys.readouterr().out
+    assert "Kies een knop" not in output
+    assert "🤝 4 \N{MULTIPLICATION SIGN} (partner nog niet aangesloten)" in output
+    assert f"1/{THEMES}" in output
+    assert "Jouw antwoord: 5" in output
+
+
 def test_plain_text_strips_telegram_html():
     """Telegram HTML becomes plain text: tags go, entities unescape, links keep their URL."""
     assert plain_text("<b>A &amp; B</b> &lt;3") == "A & B <3"
