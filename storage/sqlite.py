@@ -135,8 +135,6 @@ def _unit_of_work_sql() -> tuple[str, str]:
 
 
 WRITE_UNIT_OF_WORK: Final = "INSERT INTO unit_of_work (payload) VALUES (?)"
-# The payload's keys, in the order of _Unit.params.
-_PAYLOAD_KEYS: Final = (*(table for table, _, _ in _TABLES), "reminded", "briefed")
 
 SELECT_PARTICIPANT: Final = f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE user_id = ?"  # noqa: S608
 SELECT_PARTNERSHIP: Final = f"SELECT {_PARTNERSHIP_COLUMNS} FROM partnerships WHERE id = ?"  # noqa: S608
@@ -460,30 +458,30 @@ def _export(user_id: int, text: str) -> dict[str, object]:
 
 @dataclass(slots=True)
 class _Unit:
-    """One caller's ``Changes`` as rows of values, in ``_PAYLOAD_KEYS`` order."""
+    """One caller's ``Changes`` as rows of values, by key of the unit-of-work payload."""
 
-    params: tuple[list[Params], ...]
+    params: dict[str, list[Params]]
     future: asyncio.Future[None]
     rows: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.rows = sum(len(p) for p in self.params)
+        self.rows = sum(len(p) for p in self.params.values())
 
     @classmethod
     def of(cls, changes: Changes, future: asyncio.Future[None]) -> _Unit:
         return cls(
-            (
-                [partnership_params(p) for p in changes.partnerships],
-                [participant_params(p) for p in changes.participants],
-                [member_params(m) for m in changes.members],
-                [invite_params(i) for i in changes.invites],
-                [answer_params(a) for a in changes.answers],
-                [
+            {
+                "partnerships": [partnership_params(p) for p in changes.partnerships],
+                "participants": [participant_params(p) for p in changes.participants],
+                "members": [member_params(m) for m in changes.members],
+                "invites": [invite_params(i) for i in changes.invites],
+                "answers": [answer_params(a) for a in changes.answers],
+                "reminded": [
                     (r.partnership_id, r.user_id, _time(r.at), 1 if r.counts else 0)
                     for r in changes.reminded
                 ],
-                [(pid, _time(at)) for pid, at in changes.briefed],
-            ),
+                "briefed": [(pid, _time(at)) for pid, at in changes.briefed],
+            },
             future,
         )
 
@@ -818,10 +816,10 @@ class SqliteRepository:
     async def _transaction(self, batch: list[_Unit]) -> None:
         """Write ``batch`` as one statement, hence one transaction, in one hop."""
         payload: dict[str, list[Params]] = {}
-        for index, key in enumerate(_PAYLOAD_KEYS):
-            rows = [row for unit in batch for row in unit.params[index]]
-            if rows:
-                payload[key] = rows
+        for unit in batch:
+            for key, rows in unit.params.items():
+                if rows:
+                    payload.setdefault(key, []).extend(rows)
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         async with self._write_lock:
             await self._writer.execute(WRITE_UNIT_OF_WORK, (text,))
