@@ -69,13 +69,43 @@ class Theme(_Frozen):
     question: Text
 
 
+class Option(_Frozen):
+    """One choice of an ambition question, with one plain line that explains it."""
+
+    id: Identifier
+    label: Text
+    explain: Text
+
+
+class Ambition(_Frozen):
+    """One of the two ambitions the report compares first, asked before the statements.
+
+    ``kind`` groups the questions: ``depth`` (how deep the collaboration goes: asked for now
+    and for about two years ahead) and ``impact`` (the level of impact that matters most).
+    The answer is stored like a statement's, its score the chosen option's place (1-based).
+    """
+
+    id: Identifier
+    kind: Literal["depth", "impact"]
+    title: Text
+    question: Text
+    options: tuple[Option, ...] = Field(min_length=2, max_length=5)
+
+    def option(self, score: int | None) -> Option | None:
+        """The option a stored score names; None for no score or one out of range."""
+        if score is None or not 1 <= score <= len(self.options):
+            return None
+        return self.options[score - 1]
+
+
 class Canvas(_Frozen):
-    """The whole canvas. Themes are kept in the order they are asked."""
+    """The whole canvas. Ambitions and themes are kept in the order they are asked."""
 
     version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z._-]{1,16}$")]
     phases: tuple[Phase, ...] = Field(min_length=1)
     parts: dict[Part, Text]
     scale: tuple[Text, Text, Text, Text, Text]
+    ambitions: tuple[Ambition, ...] = ()
     themes: tuple[Theme, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -98,6 +128,10 @@ class Canvas(_Frozen):
             if index < last_phase:
                 raise ValueError(f"theme {theme.id!r}: themes must be listed phase by phase")
             last_phase = index
+        for ambition in self.ambitions:
+            if ambition.id in seen:
+                raise ValueError(f"ambition {ambition.id!r}: id used twice")
+            seen.add(ambition.id)
         empty = [p.id for p in self.phases if not any(t.phase == p.id for t in self.themes)]
         if empty:
             raise ValueError(f"phases without themes: {empty}")
@@ -118,6 +152,13 @@ class Canvas(_Frozen):
     @cached_property
     def _position(self) -> dict[str, int]:
         return {t.id: i for i, t in enumerate(self.themes)}
+
+    @cached_property
+    def _ambition_by_id(self) -> dict[str, Ambition]:
+        return {a.id: a for a in self.ambitions}
+
+    def ambition(self, ambition_id: str) -> Ambition | None:
+        return self._ambition_by_id.get(ambition_id)
 
     def theme(self, theme_id: str) -> Theme | None:
         return self._by_id.get(theme_id)
@@ -163,7 +204,7 @@ def _describe(exc: ValidationError, data: dict[str, object]) -> str:
     described = []
     for error in exc.errors():
         loc = [str(p) for p in error["loc"]]
-        if len(loc) > 1 and loc[0] in ("themes", "phases") and loc[1].isdigit():
+        if len(loc) > 1 and loc[0] in ("themes", "phases", "ambitions") and loc[1].isdigit():
             entries = data.get(loc[0])
             index = int(loc[1])
             if isinstance(entries, list) and index < len(entries):

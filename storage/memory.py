@@ -194,6 +194,7 @@ class InMemoryRepository:
                 "score": a.score,
                 "note": a.note,
                 "answered_at": _iso(a.answered_at),
+                "not_yet": a.not_yet,
             }
             for a in tables.answers.values()
             if a.user_id == user_id

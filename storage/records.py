@@ -100,9 +100,12 @@ class Answer:
     user_id: int
     theme_id: str
     canvas_version: str
-    score: int | None  # 1..5; None means skipped
+    score: int | None  # 1..5 (an ambition: the chosen option, 1..3); None: no score
     note: str | None
     answered_at: datetime
+    # With score None: True is "not yet relevant" (the phases are not linear, so a young
+    # partnership may honestly find a statement premature), False is a skip.
+    not_yet: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX partnerships_by_creator ON partnerships (created_by);
     CREATE INDEX invites_by_user ON invites (used_by) WHERE used_by IS NOT NULL;
     """,
+    # 5: "not yet relevant" is an answer of its own, apart from a skip (score stays NULL).
+    """
+    ALTER TABLE answers ADD COLUMN not_yet INTEGER NOT NULL DEFAULT 0 CHECK (not_yet IN (0, 1));
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

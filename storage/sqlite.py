@@ -76,7 +76,8 @@ _INVITE_COLUMNS = (
     "token, partnership_id, role, created_by, created_at, expires_at, used_by, used_at, revoked"
 )
 _ANSWER_COLUMNS = (
-    "partnership_id, round, user_id, theme_id, canvas_version, score, note, answered_at"
+    "partnership_id, round, user_id, theme_id, canvas_version, score, note, answered_at, "
+    "not_yet"
 )
 
 
@@ -233,7 +234,7 @@ SELECT json_object(
         SELECT json_group_array(json_object(
             'partnership_id', partnership_id, 'round', round, 'theme_id', theme_id,
             'canvas_version', canvas_version, 'score', score, 'note', note,
-            'answered_at', answered_at))
+            'answered_at', answered_at, 'not_yet', not_yet))
         FROM answers WHERE user_id = ?1)),
     'invites', json((
         SELECT json_group_array(json_object(
@@ -369,6 +370,7 @@ def answer_params(a: Answer) -> Params:
         a.score,
         a.note,
         _time(a.answered_at),
+        1 if a.not_yet else 0,
     )
 
 
@@ -436,6 +438,7 @@ def _answer(r: Row) -> Answer:
         score=r[5],
         note=r[6],
         answered_at=_parse(r[7]),
+        not_yet=bool(r[8]),
     )
 
 
@@ -447,6 +450,8 @@ def _export(user_id: int, text: str) -> dict[str, object]:
     for membership in raw["memberships"]:
         for flag in ("reminders_off", "unreachable"):
             membership[flag] = bool(membership[flag])
+    for answer in raw["answers"]:
+        answer["not_yet"] = bool(answer["not_yet"])
     for invite in raw["invites"]:
         for flag in ("used", "revoked"):
             invite[flag] = bool(invite[flag])

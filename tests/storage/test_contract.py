@@ -168,12 +168,15 @@ async def test_invite_round_trip(repo: Repository) -> None:
 
 
 async def test_answer_round_trip(repo: Repository) -> None:
-    """Answers come back equal, a skipped one (score None) and its note included."""
+    """Answers come back equal: a skipped one, a "not yet relevant" one and a note included."""
     noted = Answer(PID, 1, 1, "trust", "v1", 5, TRICKY, T0)
     skipped = Answer(PID, 1, 1, "value", "v1", None, None, T0 + timedelta(seconds=1))
-    await repo.commit(Changes(partnerships=[a_partnership()], answers=[noted, skipped]))
+    not_yet = Answer(PID, 1, 1, "system", "v1", None, None, T0 + timedelta(seconds=2), True)
+    await repo.commit(
+        Changes(partnerships=[a_partnership()], answers=[noted, skipped, not_yet])
+    )
 
-    assert await repo.answers(PID, 1) == [noted, skipped]
+    assert await repo.answers(PID, 1) == [noted, skipped, not_yet]
 
 
 async def test_every_score_on_the_scale_is_accepted(repo: Repository) -> None:

@@ -554,6 +554,7 @@ async def test_export_user_holds_their_data_and_nothing_of_the_partner(
                 "score": 3,
                 "note": "our note, round 1",
                 "answered_at": "2025-03-01T09:32:15.123456+00:00",
+                "not_yet": False,
             },
             {
                 "partnership_id": "p-2",
@@ -563,6 +564,7 @@ async def test_export_user_holds_their_data_and_nothing_of_the_partner(
                 "score": 3,
                 "note": "our note elsewhere",
                 "answered_at": "2025-03-01T09:32:15.123456+00:00",
+                "not_yet": False,
             },
             {
                 "partnership_id": PID,
@@ -572,6 +574,7 @@ async def test_export_user_holds_their_data_and_nothing_of_the_partner(
                 "score": 3,
                 "note": "our note, round 2",
                 "answered_at": "2025-03-01T09:33:15.123456+00:00",
+                "not_yet": False,
             },
         ],
         "invites": [
