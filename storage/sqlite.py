@@ -76,8 +76,7 @@ _INVITE_COLUMNS = (
     "token, partnership_id, role, created_by, created_at, expires_at, used_by, used_at, revoked"
 )
 _ANSWER_COLUMNS = (
-    "partnership_id, round, user_id, theme_id, canvas_version, score, note, answered_at, "
-    "not_yet"
+    "partnership_id, round, user_id, theme_id, canvas_version, score, note, answered_at, not_yet"
 )
 
 

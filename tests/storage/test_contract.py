@@ -172,9 +172,7 @@ async def test_answer_round_trip(repo: Repository) -> None:
     noted = Answer(PID, 1, 1, "trust", "v1", 5, TRICKY, T0)
     skipped = Answer(PID, 1, 1, "value", "v1", None, None, T0 + timedelta(seconds=1))
     not_yet = Answer(PID, 1, 1, "system", "v1", None, None, T0 + timedelta(seconds=2), True)
-    await repo.commit(
-        Changes(partnerships=[a_partnership()], answers=[noted, skipped, not_yet])
-    )
+    await repo.commit(Changes(partnerships=[a_partnership()], answers=[noted, skipped, not_yet]))
 
     assert await repo.answers(PID, 1) == [noted, skipped, not_yet]
 
