@@ -66,9 +66,9 @@ from bot.settings import Settings
 from flows.canvas import Canvas, Language, load_canvas
 from flows.chart import render_chart
 from flows.compare import Comparison, compare
+from flows.model import Changes
 from flows.report import render_report_html
 from flows.summary import render_summary
-from storage.records import Changes
 from storage.sqlite import SqliteRepository
 
 INF: Final = float("inf")

@@ -30,7 +30,7 @@ from flows.events import Command
 from flows.journey import Journey
 from flows.messages import load_messages
 from flows.momentum import MomentumSettings
-from storage.repository import Repository
+from flows.repository import Repository
 from storage.sqlite import SqliteRepository
 
 logger = logging.getLogger(__name__)

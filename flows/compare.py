@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flows.canvas import Canvas, Part, Text, Theme
-from storage.records import Answer
+from flows.model import Answer
 
 
 class Verdict(StrEnum):

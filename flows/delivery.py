@@ -18,10 +18,10 @@ from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
 from flows.compare import Comparison, compare
 from flows.messages import Messages
+from flows.model import Answer, Member, Partnership, Role
 from flows.report import render_answers_csv, render_report_html
+from flows.repository import Repository
 from flows.summary import headline, render_summary
-from storage.records import Answer, Member, Partnership, Role
-from storage.repository import Repository
 
 logger = logging.getLogger(__name__)
 

@@ -46,10 +46,10 @@ from flows.events import (
 )
 from flows.machine import Step, Trigger, build_machine
 from flows.messages import Markup, Messages
+from flows.model import Changes, Invite, Member, Partnership, Role, Snapshot
 from flows.momentum import Momentum, MomentumSettings, parse_meeting
+from flows.repository import Repository
 from flows.session import Session, Texts, continue_keyboard, language_keyboard
-from storage.records import Changes, Invite, Member, Partnership, Role, Snapshot
-from storage.repository import Repository
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from flows.actions import Action, Button, Kind, Send, encode
 from flows.canvas import Language
 from flows.delivery import Summaries
 from flows.messages import Messages
-from storage.records import Changes, Member, Reminded, Role
-from storage.repository import Repository
+from flows.model import Changes, Member, Reminded, Role
+from flows.repository import Repository
 
 logger = logging.getLogger(__name__)
 

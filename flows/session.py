@@ -14,7 +14,7 @@ from flows.actions import SKIP, Action, Button, Edit, Keyboard, Kind, Send, enco
 from flows.canvas import Canvas, Language, Theme
 from flows.machine import Step
 from flows.messages import Markup, Messages
-from storage.records import Answer, Changes, Member, Participant, Partnership, Role
+from flows.model import Answer, Changes, Member, Participant, Partnership, Role
 
 
 @dataclass(slots=True)

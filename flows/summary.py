@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flows.canvas import Canvas, Language, Phase
 from flows.compare import Comparison, Movement, ThemeResult, Verdict
 from flows.messages import Markup, Messages
-from storage.records import Answer
+from flows.model import Answer
 
 MESSAGE_LIMIT = 4096  # Telegram: text of one message
 CAPTION_LIMIT = 1024  # Telegram: caption of a photo or document

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from storage.errors import StorageError
-from storage.records import (
+from flows.model import (
     ERASED,
     Answer,
     Changes,
@@ -26,7 +25,8 @@ from storage.records import (
     Role,
     Snapshot,
 )
-from storage.repository import distinct_ids, sort_export
+from storage.errors import StorageError
+from storage.export import distinct_ids, sort_export
 
 logger = logging.getLogger(__name__)
 

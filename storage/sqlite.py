@@ -37,8 +37,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import aiosqlite
 
-from storage.errors import StorageError
-from storage.records import (
+from flows.model import (
     ERASED,
     Answer,
     Changes,
@@ -49,7 +48,8 @@ from storage.records import (
     Role,
     Snapshot,
 )
-from storage.repository import distinct_ids, sort_export
+from storage.errors import StorageError
+from storage.export import distinct_ids, sort_export
 from storage.schema import migrate
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from storage.records import Changes, Participant
+from flows.model import Changes, Participant
 from storage.sqlite import SqliteRepository
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from flows.canvas import Canvas, Part, parse_canvas
 from flows.compare import Thresholds, Verdict, classify, compare
-from storage.records import Answer
+from flows.model import Answer
 from tests.flows.conftest import CANVAS_HEADER
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ from flows.actions import Edit, Kind, Notice, Send, SendDocument, SendPhoto, enc
 from flows.events import Command
 from flows.journey import Journey
 from flows.machine import Step
+from flows.model import Role
 from storage.memory import InMemoryRepository
-from storage.records import Role
 from tests.flows.conftest import Clock, JourneyFactory, Person
 
 SOCIAL, BUSINESS, FACILITATOR = 101, 202, 303

@@ -10,8 +10,8 @@ import pytest
 from flows.actions import Send, SendDocument, SendPhoto
 from flows.events import Command
 from flows.journey import Journey
+from flows.model import Role
 from flows.momentum import parse_meeting
-from storage.records import Role
 from tests.flows.conftest import Clock, JourneyFactory, Person
 from tests.flows.test_journey import (
     BUSINESS,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from flows.repository import Repository
 from storage.memory import InMemoryRepository
-from storage.repository import Repository
 from storage.sqlite import SqliteRepository
 
 

@@ -15,11 +15,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from storage import schema
-from storage import sqlite as sqlite_module
-from storage.errors import MigrationError, StorageError
-from storage.memory import InMemoryRepository
-from storage.records import (
+from flows.model import (
     Answer,
     Changes,
     Invite,
@@ -30,7 +26,11 @@ from storage.records import (
     Role,
     Snapshot,
 )
-from storage.repository import Repository
+from flows.repository import Repository
+from storage import schema
+from storage import sqlite as sqlite_module
+from storage.errors import MigrationError, StorageError
+from storage.memory import InMemoryRepository
 from storage.sqlite import SqliteRepository
 
 # Both classes satisfy the Protocol (checked by mypy where this module is type-checked).

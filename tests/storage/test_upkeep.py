@@ -17,10 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import schema
-from storage import sqlite as sqlite_module
-from storage.errors import StorageError
-from storage.records import (
+from flows.model import (
     ERASED,
     Answer,
     Changes,
@@ -30,7 +27,10 @@ from storage.records import (
     Partnership,
     Role,
 )
-from storage.repository import Repository
+from flows.repository import Repository
+from storage import schema
+from storage import sqlite as sqlite_module
+from storage.errors import StorageError
 from storage.sqlite import SqliteRepository
 from tests.storage.test_contract import (
     AMSTERDAM,

@@ -1,4 +1,4 @@
-"""The rows the repository stores, as plain frozen dataclasses.
+"""The domain model: roles and the records the repository stores, as frozen dataclasses.
 
 No transport types here: a user is known by the integer id the chat platform gives them.
 All datetimes are timezone-aware UTC.
