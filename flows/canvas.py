@@ -67,6 +67,11 @@ class Theme(_Frozen):
     title: Text
     statement: Text
     question: Text
+    # For the meeting agenda: what agreeing with the statement means, as a short verb phrase
+    # after an organisation's name ("ziet al concrete doelen"), and a concrete next step drawn
+    # from the report's practice. Filled for every theme of the shipped canvas.
+    gist: Text | None = None
+    next_step: Text | None = None
 
 
 class Option(_Frozen):
