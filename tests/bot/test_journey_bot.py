@@ -16,6 +16,11 @@ SOCIAL, BUSINESS = 5001, 5002
 THEMES = len(load_canvas().themes)
 
 
+def shows_question(text: str, number: int) -> bool:
+    """Whether ``text`` shows question ``number`` (so 8 is not found in "18/20")."""
+    return re.search(rf"(?<!\d){number}/{THEMES} ·", text) is not None
+
+
 def invite_token(harness: Harness, user_id: int, marker: str) -> str:
     for text in reversed(harness.texts_to(user_id)):
         if marker in text and "start=" in text:
@@ -99,9 +104,9 @@ async def test_a_restart_halfway_loses_and_repeats_nothing(settings: Settings) -
     await second.start()
     try:
         await second.command(SOCIAL, "/resume")
-        assert f"8/{THEMES}" in second.texts_to(SOCIAL)[-1]
+        assert shows_question(second.texts_to(SOCIAL)[-1], 8)
         await second.text(BUSINESS, "hello again", language_code="en")
-        assert f"4/{THEMES}" in second.texts_to(BUSINESS)[-1]
+        assert shows_question(second.texts_to(BUSINESS)[-1], 4)
         await answer(second, SOCIAL, THEMES - 7, 5)
         await answer(second, BUSINESS, THEMES - 3, 1)
         numbers = [

@@ -6,7 +6,7 @@ import re
 
 from flows.canvas import load_canvas
 from tests.bot.conftest import Harness
-from tests.bot.test_journey_bot import BUSINESS, SOCIAL, THEMES, create, join
+from tests.bot.test_journey_bot import BUSINESS, SOCIAL, create, join
 
 PLANTED = {"trust": (5, 1), "equality": (2, 4), "synergy": (4, 1)}  # theme id -> scores
 
@@ -25,7 +25,7 @@ async def test_the_summary_names_exactly_the_planted_mismatches(harness: Harness
     for p in photos:
         assert len(str(p.params.get("caption", ""))) <= 1024
     summary = "\n".join(harness.texts_to(SOCIAL))
-    assert "3 verschillen in verwachting" in summary
+    assert re.search(r"(?<!\d)3 verschillen in verwachting", summary)
     agenda = summary[summary.index("Agenda voor het gesprek") :]
     titles = re.findall(r"^\d+\. \S+ <b>(.+?)</b>", agenda, re.M)
     expected = {canvas.theme(t).title("nl") for t in PLANTED}  # type: ignore[union-attr]
@@ -34,4 +34,3 @@ async def test_the_summary_names_exactly_the_planted_mismatches(harness: Harness
     # largest gap first: trust (4) and synergy (3) before equality (2)
     assert titles[0] == canvas.theme("trust").title("nl")  # type: ignore[union-attr]
     assert titles[-1] == canvas.theme("equality").title("nl")  # type: ignore[union-attr]
-    assert len(canvas.themes) == THEMES
