@@ -195,8 +195,8 @@ async def test_uploads_are_recorded(app: App) -> None:
     """sendPhoto/sendDocument record the uploaded bytes and file name."""
     message = await app.bot.send_document(USER, b"%PDF-1", filename="canvas.pdf", caption="Hier")
     [call] = offline(app).calls_to("sendDocument")
-    assert call.files == {"document": b"%PDF-1"}
-    assert call.filenames == {"document": "canvas.pdf"}
+    assert {k: f.data for k, f in call.files.items()} == {"document": b"%PDF-1"}
+    assert call.files["document"].filename == "canvas.pdf"
     assert message.document is not None
     assert message.document.file_name == "canvas.pdf"
     assert message.caption == "Hier"

@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import Bot, Update
 
-from tests.support.offline import BOT_USER
+from tests.support.telegram import bot_user, chat_json, user_json
 
 JSON = dict[str, Any]
 
@@ -125,11 +125,11 @@ class UpdateFactory:
         first_name: str = "Test",
     ) -> Update:
         """The user pressed an inline button with ``data`` under the bot's message."""
-        user = _user(user_id, first_name, language_code)
+        user = user_json(user_id, language_code, first_name)
         message = {
             "message_id": message_id,
-            "from": dict(BOT_USER),
-            "chat": _chat(user_id, "private", first_name),
+            "from": bot_user(),
+            "chat": chat_json(user_id, "private", first_name),
             "date": int(time.time()),
             "text": message_text,
         }
@@ -156,8 +156,8 @@ class UpdateFactory:
     ) -> JSON:
         return {
             "message_id": next(self._message_ids),
-            "from": _user(user_id, first_name, language_code),
-            "chat": _chat(chat_id or user_id, chat_type, first_name),
+            "from": user_json(user_id, language_code, first_name),
+            "chat": chat_json(chat_id or user_id, chat_type, first_name),
             "date": int(time.time()),
             **content,
         }
@@ -170,22 +170,6 @@ class UpdateFactory:
     def _file(self) -> JSON:
         n = next(self._file_ids)
         return {"file_id": f"file-{n}", "file_unique_id": f"unique-{n}", "file_size": 1024}
-
-
-def _user(user_id: int, first_name: str, language_code: str) -> JSON:
-    return {
-        "id": user_id,
-        "is_bot": False,
-        "first_name": first_name,
-        "language_code": language_code,
-    }
-
-
-def _chat(chat_id: int, chat_type: str, first_name: str) -> JSON:
-    if chat_type == "private":
-        return {"id": chat_id, "type": "private", "first_name": first_name}
-    group_id = chat_id if chat_id < 0 else -1_000_000_000_000 - chat_id
-    return {"id": group_id, "type": chat_type, "title": "Test group"}
 
 
 def _with_caption(content: JSON, caption: str | None) -> JSON:
