@@ -8,7 +8,7 @@ from bot.handlers.momentum import scan
 from bot.settings import Settings
 from tests.bot.conftest import Harness
 from tests.bot.test_journey_bot import BUSINESS, SOCIAL, create, invite_token, join
-from tests.support.offline import OfflineRequest
+from tests.support import scenario
 
 FACILITATOR = 5003
 
@@ -28,14 +28,12 @@ async def run_scan(harness: Harness, now: datetime) -> None:
 
 async def test_briefing_is_sent_once_even_across_a_restart(settings: Settings) -> None:
     """The facilitator's report goes out when due, once, and not again after a restart."""
-    first = Harness(settings, OfflineRequest())
+    first = Harness(settings)
     await first.start()
     try:
         token = await create(first)
-        facilitator_token = invite_token(first, SOCIAL, "begeleider")
-        await first.command(FACILITATOR, "/start", facilitator_token)
-        await first.tap(FACILITATOR, "l:nl")
-        await first.text(FACILITATOR, "Coach & Co")
+        facilitator_token = invite_token(first, SOCIAL, "facilitator")
+        await scenario.join(first, FACILITATOR, facilitator_token, "Coach & Co")
         await join(first, token)
         meeting = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
         await first.command(SOCIAL, "/meeting", meeting)
@@ -55,7 +53,7 @@ async def test_briefing_is_sent_once_even_across_a_restart(settings: Settings) -
     finally:
         await first.stop()
 
-    second = Harness(settings, OfflineRequest())
+    second = Harness(settings)
     await second.start()
     try:
         await run_scan(second, later(2.6))

@@ -181,12 +181,26 @@ class Message:
     params: dict[str, object]  # text or caption, parse_mode and reply_markup of the last write
     media: JSON = field(default_factory=dict)
     edit_date: int | None = None
+    data: tuple[str, ...] | None = None  # lean: the buttons' data instead of the markup
+
+    @classmethod
+    def written(
+        cls, chat: JSON, message_id: int, params: dict[str, object], *, lean: bool
+    ) -> Message:
+        """The message as a call writes it; lean keeps only its text and the buttons' data."""
+        if not lean:
+            return cls(chat, message_id, int(time.time()), params)
+        kept = {k: params[k] for k in ("text", "caption", "parse_mode") if k in params}
+        data = tuple(button_data(params.get("reply_markup")))
+        return cls(chat, message_id, int(time.time()), kept, data=data)
 
     @property
     def text(self) -> str | None:
         return visible(self.params, "text")
 
     def buttons(self) -> list[str]:
+        if self.data is not None:
+            return list(self.data)
         return button_data(self.params.get("reply_markup"))
 
     def as_json(self, *, lean: bool = False) -> JSON:
@@ -232,7 +246,7 @@ class FakeTelegram:
         self.spec = spec or load_spec()
         self.bot_id = bot_id
         self.strict, self.lean, self.record = strict, lean, record
-        self.history = history
+        self.history = history  # messages kept per chat; None: all, 0: none (and no chats)
         self.first_message_id = first_message_id
         self.calls: list[Call] = []
         self.counts: dict[str, int] = {}  # per method (lower case), kept even without record
@@ -605,6 +619,8 @@ class FakeTelegram:
         return self._chats[chat_id]
 
     def _next_message_id(self, chat_id: int) -> int:
+        if self.lean:  # one counter for all chats: no state per chat
+            chat_id = 0
         ids = self._message_ids.get(chat_id)
         if ids is None:
             ids = self._message_ids[chat_id] = itertools.count(self.first_message_id)
@@ -622,11 +638,10 @@ class FakeTelegram:
         if chat_id not in self._chats:
             if self.strict:  # a user who never wrote to the bot cannot be messaged
                 raise Rejected(403, "Forbidden: bot can't initiate conversation with a user")
-            self._chats[chat_id] = (
-                {"id": chat_id, "type": "private"}
-                if chat_id > 0
-                else {"id": chat_id, "type": "supergroup"}
-            )
+            chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+            if self.history == 0:
+                return chat
+            self._chats[chat_id] = chat
         return self._chats[chat_id]
 
     def _existing(self, call: Call, verb: str, *, text_only: bool = False) -> Message:
@@ -636,7 +651,7 @@ class FakeTelegram:
         message_id = call.params.get("message_id")
         if isinstance(message_id, str) and message_id.isdigit():
             message_id = int(message_id)
-        kept = self._messages.setdefault(chat["id"], {})
+        kept = self._messages.get(chat["id"], {})
         message = kept.get(message_id) if isinstance(message_id, int) else None
         if message is None:
             if self.strict or not isinstance(message_id, int):
@@ -648,6 +663,8 @@ class FakeTelegram:
         return message
 
     def _keep(self, message: Message) -> None:
+        if self.history == 0:
+            return
         kept = self._messages.setdefault(message.chat["id"], {})
         kept[message.message_id] = message
         if self.history is not None and len(kept) > self.history:
@@ -655,7 +672,8 @@ class FakeTelegram:
 
     def _send(self, call: Call, media_key: str | None = None) -> JSON:
         chat = self._target_chat(call)
-        message = Message(chat, self._next_message_id(chat["id"]), int(time.time()), call.params)
+        message_id = self._next_message_id(chat["id"])
+        message = Message.written(chat, message_id, call.params, lean=self.lean)
         if media_key is not None and not self.lean:
             message.media = _media(media_key, call, message.message_id)
         self._keep(message)
@@ -673,7 +691,8 @@ class FakeTelegram:
         )
         if self.strict and unchanged:
             raise Rejected(400, NOT_MODIFIED)
-        message.params = params
+        written = Message.written(message.chat, message.message_id, params, lean=self.lean)
+        message.params, message.data = written.params, written.data
         message.edit_date = int(time.time())
         return message.as_json(lean=self.lean)
 
@@ -686,8 +705,14 @@ class FakeTelegram:
 
     def _delete(self, call: Call) -> bool:
         message = self._existing(call, "delete")
-        del self._messages[message.chat["id"]][message.message_id]
+        self._messages.get(message.chat["id"], {}).pop(message.message_id, None)
         return True
+
+    def forget_messages(self) -> None:
+        """Drop every kept chat and message (e.g. before a memory measurement)."""
+        with self.cond:
+            self._chats.clear()
+            self._messages.clear()
 
 
 def _markup(params: Mapping[str, object]) -> object:
