@@ -79,6 +79,10 @@ class OfflineRequest(BaseRequest):
         # concurrent calls never interleave inside its bookkeeping.
         getting_updates = call.method.lower() == "getupdates"
         await asyncio.sleep(self.poll_delay if getting_updates else 0)
+        return self.answer(call)
+
+    def answer(self, call: Call) -> tuple[int, bytes]:
+        """The model's answer to ``call`` as the HTTP status and body PTB reads."""
         try:
             result = self.telegram.answer(call)
         except (Unexpected, Violation) as refused:

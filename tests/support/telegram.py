@@ -190,7 +190,9 @@ class Message:
         """The message as a call writes it; lean keeps only its text and the buttons' data."""
         if not lean:
             return cls(chat, message_id, int(time.time()), params)
-        kept = {k: params[k] for k in ("text", "caption", "parse_mode") if k in params}
+        kept: dict[str, object] = {
+            k: params[k] for k in ("text", "caption", "parse_mode") if k in params
+        }
         data = tuple(button_data(params.get("reply_markup")))
         return cls(chat, message_id, int(time.time()), kept, data=data)
 
@@ -658,7 +660,7 @@ class FakeTelegram:
                 raise Rejected(400, f"Bad Request: message to {verb} not found")
             message = Message(chat, message_id, int(time.time()), {"text": "..."})
             self._keep(message)
-        if verb == "edit" and text_only and message.text is None and self.strict:
+        if self.strict and verb == "edit" and text_only and message.text is None:
             raise Rejected(400, "Bad Request: there is no text in the message to edit")
         return message
 
@@ -686,10 +688,11 @@ class FakeTelegram:
         else:  # the text stays; the markup is what the call says (none: no buttons)
             kept = {k: v for k, v in message.params.items() if k != "reply_markup"}
             params = {**kept, **call.params}
-        unchanged = visible(params, "text") == message.text and _markup(params) == _markup(
-            message.params
-        )
-        if self.strict and unchanged:
+        if (
+            self.strict
+            and visible(params, "text") == message.text
+            and _markup(params) == _markup(message.params)
+        ):
             raise Rejected(400, NOT_MODIFIED)
         written = Message.written(message.chat, message.message_id, params, lean=self.lean)
         message.params, message.data = written.params, written.data
