@@ -13,10 +13,8 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from telegram.request import RequestData
-
-from tests.support.offline import OfflineRequest, decode
-from tests.support.telegram import FakeTelegram
+from tests.support.offline import OfflineRequest
+from tests.support.telegram import Call, FakeTelegram
 
 
 @dataclass(slots=True)
@@ -36,20 +34,11 @@ class TimedRequest(OfflineRequest):
 
     def __init__(self, history: int | None = 4) -> None:
         telegram = FakeTelegram(strict=False, lean=True, record=False, history=history)
-        super().__init__(poll_delay=0, telegram=telegram)
+        super().__init__(poll_delay=0, round_trip=False, telegram=telegram)
 
-    async def do_request(  # noqa: PLR0917 - BaseRequest's signature
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = None,
-        write_timeout: object = None,
-        connect_timeout: object = None,
-        pool_timeout: object = None,
-    ) -> tuple[int, bytes]:
+    def answer(self, call: Call) -> tuple[int, bytes]:
         tracker = CURRENT.get()
         if tracker is not None:
             tracker.calls += 1
             tracker.last = time.perf_counter()
-        return self.answer(decode(url.rsplit("/", 1)[-1], request_data, lean=True))
+        return super().answer(call)

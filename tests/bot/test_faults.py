@@ -24,7 +24,7 @@ from tests.support.offline import OfflineRequest
 async def test_an_edit_telegram_refuses_becomes_a_new_message(harness: Harness) -> None:
     """When the question message can't be edited any more, the answered view is sent anew."""
     await create(harness)
-    harness.offline.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    harness.telegram.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
     await harness.tap(SOCIAL, "a:", replace_last="4")
     assert any("4 · Eens" in t for t in harness.texts_to(SOCIAL))
 
@@ -32,7 +32,7 @@ async def test_an_edit_telegram_refuses_becomes_a_new_message(harness: Harness) 
 async def test_a_double_tap_edit_is_not_an_error(harness: Harness) -> None:
     """'message is not modified' from a doubled edit is ignored, not reported to the user."""
     await create(harness)
-    harness.offline.fail_next("editMessageText", 400, "Bad Request: message is not modified")
+    harness.telegram.fail_next("editMessageText", 400, "Bad Request: message is not modified")
     await harness.tap(SOCIAL, "a:", replace_last="4")
     assert not any("ging aan onze kant iets mis" in t for t in harness.texts_to(SOCIAL))
 
@@ -54,7 +54,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_partner_told(
     """A 403 on sending marks that member unreachable and tells the partner, once."""
     token = await create(harness)
     await join(harness, token)
-    harness.offline.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    harness.telegram.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await harness.app.bot_data.send([Send(BUSINESS, "hallo")])
     assert any("niet meer bereiken" in t for t in harness.texts_to(SOCIAL))
     [member] = await harness.app.bot_data.journey.repo.memberships(BUSINESS)
@@ -70,7 +70,7 @@ async def test_flood_limits_are_waited_out(settings: Settings) -> None:
     await harness.start()
     try:
         await harness.command(SOCIAL, "/start")
-        harness.offline.fail_next("sendMessage", 429, "Too Many Requests: retry after 1")
+        harness.telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 1")
         await harness.command(SOCIAL, "/help")
         assert any("Zo werkt het" in t for t in harness.texts_to(SOCIAL))
     finally:

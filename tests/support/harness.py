@@ -2,8 +2,8 @@
 
 ``Harness`` builds the application with ``bot.app.build_application``, runs its ``post_init`` /
 ``post_shutdown`` as ``run_polling`` would, and plays users against it: commands, texts and taps
-on the buttons the bot currently shows (read from the shared :class:`FakeTelegram`). It is the
-:class:`~tests.support.scenario.Player` the bot tests and the benchmark drive.
+on the buttons the bot currently shows (read from the shared :class:`FakeTelegram`). The scenario
+steps of ``tests/support/scenario.py`` drive it, in the bot tests and in the benchmark.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class Harness:
         """As from polling: through the update processor (per-user order, concurrency)."""
         await self.app.update_processor.process_update(update, self.app.process_update(update))
 
-    # -- the Player ------------------------------------------------------------------------------
+    # -- users ------------------------------------------------------------------------------
 
     async def command(
         self, user_id: int, text: str, args: str = "", *, language_code: str = "nl"

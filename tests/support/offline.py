@@ -18,7 +18,7 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from tests.support.botapi import BotApiViolation, Spec, UploadedFile
-from tests.support.telegram import Call, FakeTelegram, Rejected, Responder, Unexpected, Violation
+from tests.support.telegram import Call, FakeTelegram, Rejected, Unexpected, Violation
 
 
 class OfflineViolation(BotApiViolation, TelegramError):  # noqa: N818 - pairs BotApiViolation
@@ -39,6 +39,7 @@ class OfflineRequest(BaseRequest):
         spec: Spec | None = None,
         *,
         poll_delay: float = 0.05,
+        round_trip: bool = True,
         lean: bool = False,
         telegram: FakeTelegram | None = None,
     ):
@@ -48,6 +49,7 @@ class OfflineRequest(BaseRequest):
             spec, strict=False, lean=lean, first_message_id=1001
         )
         self.poll_delay = poll_delay  # getUpdates "long-polls" this long, so polling won't spin
+        self.round_trip = round_trip  # yield to the event loop on every call, as the network does
         self.violations: list[OfflineViolation] = []
 
     # -- BaseRequest ----------------------------------------------------------------------------
@@ -77,8 +79,10 @@ class OfflineRequest(BaseRequest):
             raise self._violation(f"{method} {url}", call.params, ["unexpected network call"])
         # Yield like a real round trip would; the model answers without awaiting, so
         # concurrent calls never interleave inside its bookkeeping.
-        getting_updates = call.method.lower() == "getupdates"
-        await asyncio.sleep(self.poll_delay if getting_updates else 0)
+        if call.method.lower() == "getupdates":
+            await asyncio.sleep(self.poll_delay)
+        elif self.round_trip:
+            await asyncio.sleep(0)
         return self.answer(call)
 
     def answer(self, call: Call) -> tuple[int, bytes]:
@@ -103,25 +107,6 @@ class OfflineRequest(BaseRequest):
     @property
     def calls(self) -> list[Call]:
         return self.telegram.calls
-
-    def respond(self, method: str, result: Responder | object) -> None:
-        """Answer ``method`` with ``result`` (a JSON value, or ``f(call)`` giving one)."""
-        self.telegram.respond(method, result)
-
-    def fail_next(
-        self,
-        method: str,
-        error_code: int,
-        description: str,
-        *,
-        times: int = 1,
-        retry_after: int | None = None,
-    ) -> None:
-        """Answer the next ``times`` calls of ``method`` with a Telegram error response
-        (set ``PTB_TIMEDELTA=1`` or PTB 22 warns on a 429's retry_after)."""
-        self.telegram.fail_next(
-            method, error_code, description, times=times, retry_after=retry_after
-        )
 
     def raise_network_error_next(
         self, method: str, *, timed_out: bool = False, times: int = 1

@@ -1,16 +1,19 @@
 """One way to play the canvas through the bot: start a partnership, join it, answer questions.
 
-The bot tests and the benchmark drive the same steps, in the same order, against any
-:class:`Player` (a running bot they can send commands, texts and taps to). A step taps the
-newest button whose callback data starts with a prefix, so the steps follow the bot's buttons
-rather than building callback data themselves.
+The bot tests and the benchmark drive the same steps, in the same order, against a running bot
+(:class:`~tests.support.harness.Harness`). A step taps the newest button whose callback data
+starts with a prefix, so the steps follow the bot's buttons rather than building callback data
+themselves.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from tests.support.harness import Harness
 
 INVITE: Final = re.compile(r"start=([\w-]+)")
 # How each invite message names the role it is for, in both languages.
@@ -22,27 +25,6 @@ MARKERS: Final = {
 COUNTERPART: Final = {"social": "business", "business": "social"}
 
 
-class Player(Protocol):
-    """A running bot, played as its users."""
-
-    async def command(
-        self, user_id: int, text: str, args: str = "", *, language_code: str = "nl"
-    ) -> None: ...
-
-    async def text(self, user_id: int, text: str, *, language_code: str = "nl") -> None: ...
-
-    async def tap(
-        self,
-        user_id: int,
-        prefix: str,
-        replace_last: str | None = None,
-        *,
-        language_code: str = "nl",
-    ) -> str: ...
-
-    def texts_to(self, user_id: int) -> list[str]: ...
-
-
 def invite_token(texts: Sequence[str], role: str) -> str:
     """The token of the newest invite link for ``role`` ("business", "social", "facilitator")."""
     for text in reversed(texts):
@@ -52,7 +34,7 @@ def invite_token(texts: Sequence[str], role: str) -> str:
 
 
 async def start(
-    player: Player, user_id: int, organisation: str, *, role: str = "social", language: str = "nl"
+    player: Harness, user_id: int, organisation: str, *, role: str = "social", language: str = "nl"
 ) -> str:
     """A new user starts a partnership for ``organisation``; the partner's invite token."""
     await player.command(user_id, "/start", language_code=language)
@@ -63,7 +45,7 @@ async def start(
 
 
 async def join(
-    player: Player, user_id: int, token: str, organisation: str, *, language: str = "nl"
+    player: Harness, user_id: int, token: str, organisation: str, *, language: str = "nl"
 ) -> None:
     """A new user opens the invite link ``token`` and names their organisation."""
     await player.command(user_id, "/start", token, language_code=language)
@@ -72,7 +54,7 @@ async def join(
 
 
 async def answer(
-    player: Player, user_id: int, count: int, score: int | str, *, language: str = "nl"
+    player: Harness, user_id: int, count: int, score: int | str, *, language: str = "nl"
 ) -> None:
     """Tap ``score`` ("s" skips) under the next ``count`` questions."""
     for _ in range(count):

@@ -520,17 +520,9 @@ class FakeTelegram:
             }
             return {"update_id": next(self._update_ids), "callback_query": query}
 
-    def push_text(
-        self,
-        user_id: int,
-        text: str,
-        language_code: str = "nl",
-        *,
-        entities: list[JSON] | None = None,
-        first_name: str = "Test",
-    ) -> int:
+    def push_text(self, user_id: int, text: str, language_code: str = "nl") -> int:
         """Queue a private text message from ``user_id``; returns the update_id."""
-        return self.queue(self.text_update(user_id, text, language_code, entities, first_name))
+        return self.queue(self.text_update(user_id, text, language_code))
 
     def push_command(
         self, user_id: int, command: str, args: str = "", language_code: str = "nl"

@@ -31,28 +31,14 @@ class UpdateFactory:
     # -- messages -------------------------------------------------------------------------------
 
     def text_message(
-        self,
-        user_id: int,
-        text: str,
-        *,
-        language_code: str = "nl",
-        chat_type: str = "private",
-        first_name: str = "Test",
-        entities: list[JSON] | None = None,
-        chat_id: int | None = None,
+        self, user_id: int, text: str, *, entities: list[JSON] | None = None, **kwargs: Any
     ) -> Update:
-        """A text message from ``user_id`` (in a group when ``chat_id`` and ``chat_type`` say)."""
+        """A text message from ``user_id`` (in a group when ``chat_id`` and ``chat_type`` say;
+        see :meth:`message` for the other options)."""
         content: JSON = {"text": text}
         if entities:
             content["entities"] = entities
-        return self.message(
-            user_id,
-            content,
-            language_code=language_code,
-            chat_type=chat_type,
-            first_name=first_name,
-            chat_id=chat_id,
-        )
+        return self.message(user_id, content, **kwargs)
 
     def command(self, user_id: int, command: str, args: str = "", **kwargs: Any) -> Update:
         """``/start args``-style message with the bot_command entity Telegram adds."""
