@@ -301,7 +301,8 @@ def test_ambition_texts_fit_on_a_phone(canvas: Canvas) -> None:
                 assert len(option.label(language)) <= OPTION_LABEL_MAX, f"{where}.{option.id}"
                 explain = option.explain(language)
                 assert len(explain) <= OPTION_EXPLAIN_MAX, f"{where}.{option.id}"
-                assert explain.endswith(".") and "\n" not in explain, f"{where}.{option.id}"
+                assert explain.endswith("."), f"{where}.{option.id}"
+                assert "\n" not in explain, f"{where}.{option.id}"
 
 
 def test_statements_are_one_sentence_and_questions_ask(canvas: Canvas) -> None:
@@ -341,7 +342,8 @@ def test_gist_reads_after_an_organisation_name(canvas: Canvas) -> None:
             assert gist[0].islower(), where
             assert gist[-1].isalnum(), where
             step = theme.next_step(language)
-            assert step[0].isupper() and step.endswith("."), where
+            assert step[0].isupper(), where
+            assert step.endswith("."), where
 
 
 def test_canvas_map_names_only_ids_of_the_canvas(canvas: Canvas) -> None:
