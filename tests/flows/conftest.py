@@ -49,6 +49,8 @@ part = "partnership"
 title = {nl = "Selectie", en = "Selection"}
 statement = {nl = "Wij passen bij elkaar.", en = "We fit together."}
 question = {nl = "Waarom juist wij?", en = "Why us?"}
+gist = {nl = "ziet een goede match", en = "sees a good match"}
+next_step = {nl = "Bespreek de match.", en = "Discuss the match."}
 [[themes]]
 id = "resources"
 phase = "orientation"
@@ -56,6 +58,8 @@ part = "resources"
 title = {nl = "Middelen", en = "Resources"}
 statement = {nl = "Onze middelen vullen elkaar aan.", en = "Our resources complement."}
 question = {nl = "Wat brengt ieder in?", en = "What does each bring?"}
+gist = {nl = "ziet elkaar aanvullen", en = "sees each other complement"}
+next_step = {nl = "Maak een lijst.", en = "Make a list."}
 [[themes]]
 id = "trust"
 phase = "integration"
@@ -63,6 +67,8 @@ part = "partnership"
 title = {nl = "Vertrouwen", en = "Trust"}
 statement = {nl = "Wij vertrouwen elkaar.", en = "We trust each other."}
 question = {nl = "Wat maakt vertrouwen?", en = "What builds trust?"}
+gist = {nl = "vertrouwt de partner", en = "trusts the partner"}
+next_step = {nl = "Bespreek een tegenslag.", en = "Discuss a setback."}
 """
 )
 

@@ -50,6 +50,9 @@ def build_canvas(spec: Spec) -> Canvas:
                 f'statement = {{nl = "Wij zijn klaar voor {theme}.", '
                 f'en = "We are ready for {theme}."}}\n'
                 f'question = {{nl = "Wat vraagt {theme} van ons?", en = "What does {theme} ask?"}}'
+                "\n"
+                f'gist = {{nl = "is klaar voor {theme}", en = "is ready for {theme}"}}\n'
+                f'next_step = {{nl = "Begin met {theme}.", en = "Start on {theme}."}}'
             )
     return parse_canvas("\n".join(lines))
 
