@@ -122,7 +122,7 @@ def build_application(
     app: CanvasApp = builder.post_init(post_init).post_shutdown(post_shutdown).build()  # type: ignore[assignment]
     journey.register(app)
     momentum.register(app)
-    errors.register(app)
+    errors.register(app, settings.default_language)
     return app
 
 
