@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BotProcess, Bots
+from tests.e2e.conftest import BotProcess, Bots, free_port
 from tests.support.fake_server import FakeBotApi
 
 pytestmark = pytest.mark.e2e
@@ -141,3 +141,14 @@ def test_values_that_would_fail_later_are_refused_at_start(
     assert output.strip() == last
     assert last.startswith(f"cannot start: {setting} is invalid")
     assert server.calls == []
+
+
+def test_an_unreachable_server_ends_in_one_line(server: FakeBotApi, bots: Bots) -> None:
+    """Nothing listening at TELEGRAM_BASE_URL stops start-up with a last line naming it, a
+    non-zero exit and no traceback."""
+    bot = bots.start(ready=False, TELEGRAM_BASE_URL=f"http://127.0.0.1:{free_port()}")
+    code, output, last = ended(bot)
+    assert code != 0
+    assert last.startswith("cannot start: cannot reach the Bot API at TELEGRAM_BASE_URL")
+    assert "Traceback" not in output
+    assert server.token not in output
