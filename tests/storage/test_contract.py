@@ -1,4 +1,4 @@
-"""The Repository contract, run against the in-memory and the SQLite repository alike.
+"""The Repository contract, run against the SQLite repository on a temporary file.
 
 The last section holds what only SQLite has: a file, migrations, group commit, backups.
 """
@@ -30,11 +30,10 @@ from flows.repository import Repository
 from storage import schema
 from storage import sqlite as sqlite_module
 from storage.errors import MigrationError, StorageError
-from storage.memory import InMemoryRepository
 from storage.sqlite import SqliteRepository
 
-# Both classes satisfy the Protocol (checked by mypy where this module is type-checked).
-_IMPLEMENTATIONS: tuple[type[Repository], ...] = (InMemoryRepository, SqliteRepository)
+# The class satisfies the Protocol (checked by mypy where this module is type-checked).
+_IMPLEMENTATIONS: tuple[type[Repository], ...] = (SqliteRepository,)
 
 T0 = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 AMSTERDAM = timezone(timedelta(hours=1))

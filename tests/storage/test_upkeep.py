@@ -1,4 +1,4 @@
-"""Migration 2 and the upkeep API, run against the in-memory and the SQLite repository alike.
+"""Migration 2 and the upkeep API, run against the SQLite repository.
 
 Briefings, summaries and reminders (the new fields), the reads of the periodic jobs
 (meetings_between, idle_members, inactive_partnerships), erasure and export (forget_user,
