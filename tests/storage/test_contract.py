@@ -28,7 +28,7 @@ from flows.model import (
 )
 from flows.repository import Repository
 from storage import schema
-from storage import sqlite as sqlite_module
+from storage import statements as statements_module
 from storage.errors import MigrationError, StorageError
 from storage.sqlite import SqliteRepository
 
@@ -530,13 +530,13 @@ async def test_concurrent_commits_are_grouped(
     """200 concurrent commits all land, written in fewer transactions than commits."""
     await with_partnership(sqlite_repo)
     transactions: list[int] = []
-    write = sqlite_repo._transaction
+    write = sqlite_repo._write.transaction
 
     async def counting(batch: list[object]) -> None:
         transactions.append(len(batch))
         await write(batch)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sqlite_repo, "_transaction", counting)
+    monkeypatch.setattr(sqlite_repo._write, "transaction", counting)
 
     await asyncio.gather(
         *(sqlite_repo.commit(Changes(answers=[an_answer(f"t{i}")])) for i in range(200))
@@ -634,7 +634,7 @@ async def test_backup_refuses_the_live_file(sqlite_repo: SqliteRepository, db_pa
 
 async def test_every_read_uses_an_index(sqlite_repo: SqliteRepository) -> None:
     """No read of the repository scans a whole table."""
-    statements = [v for k, v in vars(sqlite_module).items() if k.startswith("SELECT_")]
+    statements = [v for k, v in vars(statements_module).items() if k.startswith("SELECT_")]
     assert len(statements) == 15
     for sql in statements:
         params: tuple[object, ...] | dict[str, object]
