@@ -239,8 +239,8 @@ async def test_later_migrations_upgrade_a_version_1_database(db_path: Path) -> N
 
     with closing(sqlite3.connect(db_path)) as conn:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")]
-    assert versions == list(range(1, schema.SCHEMA_VERSION + 1))
-    assert schema.SCHEMA_VERSION >= 2
+    # Every migration after the first ran once, in order: exactly the versions this code has.
+    assert versions == list(range(1, len(schema.MIGRATIONS) + 1))
 
 
 # ------------------------------------------------------------------- meetings_between
