@@ -35,6 +35,7 @@ from storage.errors import StorageError
 from storage.export import distinct_ids, sort_export
 from storage.schema import migrate
 from storage.statements import (
+    CHECKPOINT,
     CLEAR_ACTIVE_PARTNERSHIP,
     DELETE_PARTNERSHIP,
     FORGET_USER,
@@ -82,6 +83,8 @@ def _payload(changes: Changes) -> Payload:
             for r in changes.reminded
         ],
         "briefed": [(pid, encode_time(at)) for pid, at in changes.briefed],
+        "unreachable": [(pid, uid, 1 if flag else 0) for pid, uid, flag in changes.unreachable],
+        "reopened": [(pid,) for pid in changes.reopened],
     }
 
 
@@ -296,7 +299,9 @@ class SqliteRepository:
             )
             return ids
 
-        return await self._submit("forget_user", run)
+        ids = await self._submit("forget_user", run)
+        await self._checkpoint()
+        return ids
 
     async def delete_partnerships(self, ids: Sequence[str]) -> int:
         """Delete partnerships with their members, invites and answers, in one transaction.
@@ -325,6 +330,23 @@ class SqliteRepository:
         self._check_open()
         return await self._write.submit(name, run)
 
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it to nothing.
+
+        After an erasure the deleted rows' old versions still sit in the WAL's frames; with
+        ``secure_delete`` the database file's copy of each page has them zeroed. Waits for
+        readers (busy_timeout); if one holds on, the erased text stays in the WAL until the
+        next checkpoint, which is logged.
+        """
+
+        async def run(conn: aiosqlite.Connection) -> tuple[int, ...]:
+            rows = await conn.execute_fetchall(CHECKPOINT)
+            return tuple(int(v) for v in next(iter(rows)))
+
+        busy, *_ = await self._write.submit("checkpoint", run, transaction=False)
+        if busy:
+            logger.warning("WAL checkpoint after an erasure was blocked by a reader")
+
     def _check_open(self) -> None:
         if self._closed:
             raise StorageError("the repository is closed")
@@ -337,6 +359,7 @@ async def _connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.
     for pragma in (
         "PRAGMA foreign_keys=ON",
         "PRAGMA synchronous=NORMAL",  # with WAL: durable against process crashes
+        "PRAGMA secure_delete=ON",  # deleted content is overwritten with zeros
         f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     ):
         await conn.execute(pragma)

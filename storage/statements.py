@@ -34,10 +34,10 @@ def unit_of_work_sql() -> tuple[str, str]:
     """The connection-local view and trigger that write a whole unit of work in one statement.
 
     The payload is ``{"<table>": [[column values in order], ...], ...}``, plus the targeted
-    ``"reminded"`` and ``"briefed"`` lists; a missing key is no rows. Each table row becomes
-    an upsert that makes the stored row equal to it. The TEMP objects live on the writer
-    connection only and are made from this code's column lists on every open, so the stored
-    schema (and its migrations) never depends on them.
+    ``"reminded"``, ``"briefed"``, ``"unreachable"`` and ``"reopened"`` lists; a missing key
+    is no rows. Each table row becomes an upsert that makes the stored row equal to it. The
+    TEMP objects live on the writer connection only and are made from this code's column
+    lists on every open, so the stored schema (and its migrations) never depends on them.
     """
     upserts = []
     for table, columns, key in _TABLES:
@@ -64,6 +64,17 @@ def unit_of_work_sql() -> tuple[str, str]:
         "    UPDATE partnerships SET briefed_at = json_extract(b.value, '$[1]')\n"
         "    FROM json_each(NEW.payload, '$.briefed') AS b\n"
         "    WHERE partnerships.id = json_extract(b.value, '$[0]');"
+    )
+    upserts.append(
+        "    UPDATE members SET unreachable = json_extract(u.value, '$[2]')\n"
+        "    FROM json_each(NEW.payload, '$.unreachable') AS u\n"
+        "    WHERE members.partnership_id = json_extract(u.value, '$[0]')\n"
+        "      AND members.user_id = json_extract(u.value, '$[1]');"
+    )
+    upserts.append(
+        "    UPDATE members SET finished_at = NULL\n"
+        "    WHERE partnership_id IN\n"
+        "      (SELECT json_extract(value, '$[0]') FROM json_each(NEW.payload, '$.reopened'));"
     )
     view = "CREATE TEMP VIEW unit_of_work (payload) AS SELECT NULL"
     trigger = (
@@ -207,6 +218,9 @@ def forget_params(user_id: int) -> dict[str, object]:
     """The named parameters of every FORGET_USER statement."""
     return {"user": user_id, "erased": ERASED}
 
+
+# After an erasure: the WAL's old page versions go, the file keeps the zeroed pages.
+CHECKPOINT: Final = "PRAGMA wal_checkpoint(TRUNCATE)"
 
 # delete_partnerships: each takes one partnership id; members, invites, answers cascade.
 CLEAR_ACTIVE_PARTNERSHIP: Final = (

@@ -74,6 +74,7 @@ class Job(Generic[T]):
     name: str  # for logs and errors: no personal data
     run: Callable[[aiosqlite.Connection], Awaitable[T]]
     future: asyncio.Future[T]
+    transaction: bool = True  # False: run outside a transaction (a checkpoint)
 
 
 _Item = Unit | Job[Any]
@@ -98,11 +99,21 @@ class Writer:
         self._queue.put_nowait(Unit(payload, future))
         await future
 
-    async def submit(self, name: str, run: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        """Queue ``run`` behind every unit queued so far; await its result."""
+    async def submit(
+        self,
+        name: str,
+        run: Callable[[aiosqlite.Connection], Awaitable[T]],
+        *,
+        transaction: bool = True,
+    ) -> T:
+        """Queue ``run`` behind every unit queued so far; await its result.
+
+        ``run`` runs in a transaction of its own, or with ``transaction=False`` outside any
+        (for statements SQLite refuses inside one, such as a checkpoint).
+        """
         self._check()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(Job(name, run, future))
+        self._queue.put_nowait(Job(name, run, future, transaction))
         return await future
 
     async def stop(self) -> None:
@@ -197,8 +208,12 @@ class Writer:
     async def _run_job(self, job: Job[Any]) -> None:
         """Run one job in a transaction of its own and resolve its caller's future."""
         try:
-            async with self._transaction() as conn:
-                result = await job.run(conn)
+            if job.transaction:
+                async with self._transaction() as conn:
+                    result = await job.run(conn)
+            else:
+                async with self._lock:
+                    result = await job.run(self.conn)
         except Exception as exc:  # reported to its caller
             _fail(job, exc)
         else:
