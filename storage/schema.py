@@ -140,6 +140,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE answers ADD COLUMN not_yet INTEGER NOT NULL DEFAULT 0 CHECK (not_yet IN (0, 1));
     """,
+    # 6: the retention purge finds participants quiet since before a moment.
+    """
+    CREATE INDEX participants_by_activity ON participants (coalesce(updated_at, ''));
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -39,6 +39,7 @@ from storage.statements import (
     CLEAR_ACTIVE_PARTNERSHIP,
     DELETE_PARTNERSHIP,
     FORGET_USER,
+    PURGE_PARTICIPANTS,
     SELECT_ANSWER_COUNTS,
     SELECT_ANSWERS,
     SELECT_EXPORT,
@@ -324,6 +325,23 @@ class SqliteRepository:
             return deleted
 
         return await self._submit("delete_partnerships", run)
+
+    async def purge_participants(self, before: datetime) -> int:
+        """Delete the participant rows of people in no partnership, quiet since ``before``.
+
+        Quiet: ``updated_at`` before ``before``, or none. Their language, state and context
+        (which may hold an organisation name typed during onboarding) go with the row.
+        Returns how many were deleted.
+        """
+        when = encode_time(before)
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            async with conn.execute(PURGE_PARTICIPANTS, (when,)) as cursor:
+                deleted = cursor.rowcount
+            logger.info("Purged %d participants in no partnership", deleted)
+            return deleted
+
+        return await self._submit("purge_participants", run)
 
     async def _submit(self, name: str, run: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         """Queue ``run`` for the writer task, behind every unit queued so far; await it."""

@@ -219,6 +219,14 @@ def forget_params(user_id: int) -> dict[str, object]:
     return {"user": user_id, "erased": ERASED}
 
 
+# purge_participants: people in no partnership, quiet since before ?1 (no time counts as
+# quiet: '' sorts before every time). The expression is that of the index
+# participants_by_activity, character for character; members_by_user serves the NOT EXISTS.
+PURGE_PARTICIPANTS: Final = (
+    "DELETE FROM participants WHERE coalesce(updated_at, '') < ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM members WHERE members.user_id = participants.user_id)"
+)
+
 # After an erasure: the WAL's old page versions go, the file keeps the zeroed pages.
 CHECKPOINT: Final = "PRAGMA wal_checkpoint(TRUNCATE)"
 
