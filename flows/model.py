@@ -82,6 +82,8 @@ ERASED: Final = 0
 
 @dataclass(frozen=True, slots=True)
 class Invite:
+    # The secret of the link when made; read back from storage, its SHA-256 digest (only
+    # the digest is stored). Writing back an invite that was read updates the same row.
     token: str
     partnership_id: str
     role: Role  # the role this link admits

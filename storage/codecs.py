@@ -9,7 +9,9 @@ as JSON text; ints and strings as they are; ``X | None`` as ``X`` or NULL.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -22,6 +24,7 @@ from flows.model import Answer, Invite, Member, Participant, Partnership
 from storage.errors import StorageError
 
 R = TypeVar("R")
+_DIGEST: Final = re.compile(r"[0-9a-f]{64}")
 Row = Sequence[Any]
 Convert = Callable[[Any], Any]
 
@@ -52,6 +55,19 @@ def decode_context(text: str) -> dict[str, str]:
     if not isinstance(loaded, dict):
         raise StorageError("participant context is not a JSON object")
     return {str(k): str(v) for k, v in loaded.items()}
+
+
+def token_digest(token: str) -> str:
+    """The stored key of an invite token: its SHA-256 as 64 hex digits.
+
+    Only the digest is stored, so a copy of the database cannot be used to join. A value
+    that already is a digest (an invite read back from storage) stays as it is, so writing
+    back a record read from storage updates its row. A fresh token is never 64 hex digits
+    (the journey makes 22 URL-safe characters).
+    """
+    if _DIGEST.fullmatch(token):
+        return token
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _same(value: object) -> object:

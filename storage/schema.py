@@ -11,6 +11,7 @@ database is the state after the first ``n`` scripts of ``MIGRATIONS``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
 from datetime import UTC, datetime
@@ -144,6 +145,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX participants_by_activity ON participants (coalesce(updated_at, ''));
     """,
+    # 7: invite tokens are stored as their SHA-256 digest (sha256_hex: registered by migrate).
+    """
+    UPDATE invites SET token = sha256_hex(token);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -173,6 +178,7 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     rolled back; earlier ones stay applied).
     """
     try:
+        await conn.create_function("sha256_hex", 1, _sha256_hex, deterministic=True)
         await conn.execute(_CREATE_VERSION_TABLE)
         version = await current_version(conn)
     except sqlite3.Error as exc:
@@ -184,6 +190,11 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     while version < SCHEMA_VERSION:
         version = await _apply(conn, version + 1)
     return version
+
+
+def _sha256_hex(text: str) -> str:
+    """What migration 7 stores for a token: the digest storage/codecs.py looks up."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def _apply(conn: aiosqlite.Connection, target: int) -> int:

@@ -18,11 +18,13 @@ SQL text lives in storage/statements.py, row conversions in storage/codecs.py.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -30,7 +32,15 @@ from typing import Any, Final, TypeVar
 import aiosqlite
 
 from flows.model import Answer, Changes, Invite, Member, Participant, Partnership, Snapshot
-from storage.codecs import ANSWERS, INVITES, MEMBERS, PARTICIPANTS, PARTNERSHIPS, encode_time
+from storage.codecs import (
+    ANSWERS,
+    INVITES,
+    MEMBERS,
+    PARTICIPANTS,
+    PARTNERSHIPS,
+    encode_time,
+    token_digest,
+)
 from storage.errors import StorageError
 from storage.export import distinct_ids, sort_export
 from storage.schema import migrate
@@ -77,7 +87,9 @@ def _payload(changes: Changes) -> Payload:
         "partnerships": [PARTNERSHIPS.encode(p) for p in changes.partnerships],
         "participants": [PARTICIPANTS.encode(p) for p in changes.participants],
         "members": [MEMBERS.encode(m) for m in changes.members],
-        "invites": [INVITES.encode(i) for i in changes.invites],
+        "invites": [
+            INVITES.encode(replace(i, token=token_digest(i.token))) for i in changes.invites
+        ],
         "answers": [ANSWERS.encode(a) for a in changes.answers],
         "reminded": [
             (r.partnership_id, r.user_id, encode_time(r.at), 1 if r.counts else 0)
@@ -218,7 +230,9 @@ class SqliteRepository:
         return {int(r[0]): int(r[1]) for r in rows}
 
     async def invite(self, token: str) -> Invite | None:
-        rows = await self._read(SELECT_INVITE, (token,))
+        """The invite of ``token``; its ``token`` is the stored digest (see token_digest)."""
+        key = hashlib.sha256(token.encode()).hexdigest()  # a digest given is hashed again
+        rows = await self._read(SELECT_INVITE, (key,))
         return INVITES.decode(rows[0]) if rows else None
 
     async def invites(self, partnership_id: str) -> list[Invite]:

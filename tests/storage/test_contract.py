@@ -6,6 +6,7 @@ The last section holds what only SQLite has: a file, migrations, group commit, b
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
@@ -60,6 +61,11 @@ def a_member(
 def an_invite(token: str = TOKEN, pid: str = PID, *, minutes: int = 0) -> Invite:
     created = T0 + timedelta(minutes=minutes)
     return Invite(token, pid, Role.BUSINESS, 1, created, created + timedelta(days=7))
+
+
+def stored(invite: Invite) -> Invite:
+    """``invite`` as read back: storage keeps the SHA-256 hex digest of its token only."""
+    return replace(invite, token=hashlib.sha256(invite.token.encode()).hexdigest())
 
 
 def an_answer(
@@ -162,8 +168,8 @@ async def test_invite_round_trip(repo: Repository) -> None:
     )
     await repo.commit(Changes(partnerships=[a_partnership()], invites=[unused, used]))
 
-    assert await repo.invite("fresh") == unused
-    assert await repo.invite("used") == used
+    assert await repo.invite("fresh") == stored(unused)
+    assert await repo.invite("used") == stored(used)
 
 
 async def test_answer_round_trip(repo: Repository) -> None:
@@ -201,7 +207,7 @@ async def test_partnership_and_its_rows_in_one_unit(repo: Repository) -> None:
     touched = replace(a_partnership(), last_activity_at=an_answer().answered_at)
     assert await repo.partnership(PID) == touched
     assert await repo.members(PID) == [a_member()]
-    assert await repo.invites(PID) == [an_invite()]
+    assert await repo.invites(PID) == [stored(an_invite())]
     assert await repo.answers(PID, 1) == [an_answer()]
 
 
@@ -260,7 +266,7 @@ async def test_invite_upsert_replaces(repo: Repository) -> None:
     )
     await repo.commit(Changes(invites=[used]))
 
-    assert await repo.invite("tok-1") == used
+    assert await repo.invite("tok-1") == stored(used)
 
 
 async def test_answer_upsert_replaces(repo: Repository) -> None:
@@ -358,9 +364,9 @@ async def test_invites_lookup(repo: Repository) -> None:
     elsewhere = an_invite("c-elsewhere", "p-2")
     await repo.commit(Changes(invites=[newer, older, elsewhere]))
 
-    assert await repo.invite("b-newer") == newer
-    assert await repo.invites(PID) == [older, newer]
-    assert await repo.invites("p-2") == [elsewhere]
+    assert await repo.invite("b-newer") == stored(newer)
+    assert await repo.invites(PID) == [stored(older), stored(newer)]
+    assert await repo.invites("p-2") == [stored(elsewhere)]
 
 
 async def test_missing_rows(repo: Repository) -> None:

@@ -1,14 +1,18 @@
-"""Erasure leaves no trace in the database files, and no later write brings an erased row back."""
+"""What the database files give away: no erased text, no invite token; no write resurrects."""
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from flows.model import Answer, Changes, Member, Participant, Role
+from storage import schema
 from storage.sqlite import SqliteRepository
-from tests.storage.test_contract import PID, T0, a_partnership
+from tests.storage.test_contract import PID, T0, a_partnership, an_invite
 
 US = 1
 PARTNER = 2
@@ -108,3 +112,65 @@ async def test_reopening_clears_finished_without_bringing_anyone_back(
     [partner] = await sqlite_repo.members(PID)
     assert (partner.user_id, partner.finished_at) == (PARTNER, None)
     assert await sqlite_repo.memberships(US) == []
+
+
+async def test_invite_tokens_are_stored_as_digests_only(
+    sqlite_repo: SqliteRepository, db_path: Path
+) -> None:
+    """The files never hold an invite's token; the stored value cannot be used to look
+    the invite up, the token itself can."""
+    token = "zq-raw-invite-token-5c1e"
+    await sqlite_repo.commit(Changes(partnerships=[a_partnership()], invites=[an_invite(token)]))
+
+    assert token.encode() not in file_bytes(db_path)
+    found = await sqlite_repo.invite(token)
+    assert found is not None
+    assert found.token == hashlib.sha256(token.encode()).hexdigest()
+    assert await sqlite_repo.invite(found.token) is None
+
+
+async def test_an_invite_read_back_and_revoked_updates_its_own_row(
+    sqlite_repo: SqliteRepository,
+) -> None:
+    """Writing back an invite as read (revoked, or used) changes that invite, not a new one."""
+    await sqlite_repo.commit(Changes(partnerships=[a_partnership()], invites=[an_invite("t-1")]))
+    [read] = await sqlite_repo.invites(PID)
+    await sqlite_repo.commit(Changes(invites=[replace(read, revoked=True)]))
+    looked_up = await sqlite_repo.invite("t-1")
+    assert looked_up is not None
+    await sqlite_repo.commit(Changes(invites=[replace(looked_up, used_by=9, used_at=at(5))]))
+
+    assert await sqlite_repo.invites(PID) == [
+        replace(read, revoked=True, used_by=9, used_at=at(5))
+    ]
+
+
+async def test_migration_hashes_the_tokens_already_stored(db_path: Path) -> None:
+    """A database from before hashing keeps its invites working: each token is replaced by
+    its digest and found by the token."""
+    db_path.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.execute(schema._CREATE_VERSION_TABLE)
+        for version, script in enumerate(schema.MIGRATIONS[:6], start=1):
+            conn.executescript(script)
+            conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, T0.isoformat()))
+        conn.execute(
+            "INSERT INTO partnerships (id, created_by, created_at, canvas_version) "
+            "VALUES (?, 1, ?, 'v1')",
+            (PID, T0.isoformat()),
+        )
+        conn.execute(
+            "INSERT INTO invites (token, partnership_id, role, created_by, created_at, "
+            "expires_at) VALUES ('old-token', ?, 'business', 1, ?, ?)",
+            (PID, T0.isoformat(), at(60).isoformat()),
+        )
+        conn.commit()
+
+    repo = await SqliteRepository.open(db_path)
+    try:
+        found = await repo.invite("old-token")
+    finally:
+        await repo.close()
+
+    assert found is not None
+    assert found.token == hashlib.sha256(b"old-token").hexdigest()
