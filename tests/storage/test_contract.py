@@ -522,12 +522,12 @@ async def test_failed_migration_is_rolled_back(
 
 
 async def test_wal_and_foreign_keys_are_on(sqlite_repo: SqliteRepository, db_path: Path) -> None:
-    """The file is in WAL mode and both connections enforce foreign keys."""
+    """The file is in WAL mode; both connections enforce foreign keys and sync every commit."""
     with closing(sqlite3.connect(db_path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     for live in (sqlite_repo._writer, sqlite_repo._reader):
         assert list(await live.execute_fetchall("PRAGMA foreign_keys")) == [(1,)]
-        assert list(await live.execute_fetchall("PRAGMA synchronous")) == [(1,)]  # NORMAL
+        assert list(await live.execute_fetchall("PRAGMA synchronous")) == [(2,)]  # FULL
 
 
 async def test_concurrent_commits_are_grouped(
@@ -551,6 +551,25 @@ async def test_concurrent_commits_are_grouped(
     assert await sqlite_repo.answer_counts(PID, 1) == {1: 200}
     assert sum(transactions) == 200
     assert len(transactions) < 200
+
+
+async def test_commit_stats_count_transactions_and_their_time(
+    sqlite_repo: SqliteRepository,
+) -> None:
+    """commit_stats counts each transaction once, the units in it, and time spent in it."""
+    await with_partnership(sqlite_repo)
+    before = replace(sqlite_repo.commit_stats)
+
+    await asyncio.gather(
+        *(sqlite_repo.commit(Changes(answers=[an_answer(f"t{i}")])) for i in range(50))
+    )
+    await sqlite_repo.delete_partnerships(["none"])  # a job: one transaction, no unit
+
+    stats = sqlite_repo.commit_stats
+    assert stats.units - before.units == 50
+    assert 2 <= stats.commits - before.commits < 51
+    assert stats.seconds > before.seconds
+    assert stats.per_commit == stats.seconds / stats.commits
 
 
 async def test_bad_unit_among_concurrent_commits_fails_alone(
