@@ -121,10 +121,18 @@ class SqliteRepository:
     # -------------------------------------------------------------------- life cycle
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteRepository:
-        """Open (creating if needed) the database file, migrate it and start the writer."""
+    async def open(cls, path: str | Path, *, create: bool = True) -> SqliteRepository:
+        """Open the database file, migrate it and start the writer.
+
+        With ``create`` a missing file is made, private (0600, its missing folders 0700,
+        whatever the umask; SQLite gives the -wal and -shm files the file's mode); without
+        it a missing file raises ``StorageError``.
+        """
         path = Path(path)
-        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        try:
+            await asyncio.to_thread(_prepare, path, create)
+        except OSError as exc:
+            raise StorageError(f"cannot create the database at {path}") from exc
         opened: list[aiosqlite.Connection] = []
         try:
             writer = await _connect(path, opened)
@@ -167,10 +175,10 @@ class SqliteRepository:
         target = Path(target)
         if target.resolve() == self.path.resolve():
             raise StorageError("backup target is the live database")
-        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         try:
             await asyncio.to_thread(partial.unlink, missing_ok=True)
+            await asyncio.to_thread(_prepare, partial, True)  # private, as the database
             copy = await aiosqlite.connect(partial)
             try:
                 await self._reader.backup(copy, pages=-1)
@@ -382,6 +390,25 @@ class SqliteRepository:
     def _check_open(self) -> None:
         if self._closed:
             raise StorageError("the repository is closed")
+
+
+def _prepare(path: Path, create: bool) -> None:
+    """Make ``path`` an empty private file (0600) in private new folders (0700), unless it
+    exists; without ``create``, only check that it is a file."""
+    if not create:
+        if not path.is_file():
+            raise StorageError(f"no database at {path}")
+        return
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)  # mkdir's mode is narrowed by the umask, chmod's is not
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+    path.chmod(0o600)
 
 
 async def _connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
