@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -42,7 +42,8 @@ from storage.codecs import (
     token_digest,
 )
 from storage.errors import StorageError
-from storage.export import distinct_ids, sort_export
+from storage.export import distinct_ids, export_of
+from storage.files import connect, prepare_file
 from storage.schema import migrate
 from storage.statements import (
     CHECKPOINT,
@@ -73,8 +74,6 @@ from storage.writer import CommitStats, Payload, Writer
 __all__ = ["SqliteRepository", "StorageError"]
 
 logger = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS: Final = 5000
 
 Params = tuple[object, ...] | dict[str, object]
 Row = Sequence[Any]
@@ -130,19 +129,19 @@ class SqliteRepository:
         """
         path = Path(path)
         try:
-            await asyncio.to_thread(_prepare, path, create)
+            await asyncio.to_thread(prepare_file, path, create)
         except OSError as exc:
             raise StorageError(f"cannot create the database at {path}") from exc
         opened: list[aiosqlite.Connection] = []
         try:
-            writer = await _connect(path, opened)
+            writer = await connect(path, opened)
             (mode,) = next(iter(await writer.execute_fetchall("PRAGMA journal_mode=WAL")))
             if str(mode).lower() != "wal":
                 logger.warning("SQLite journal_mode is %s, not WAL", mode)
             await migrate(writer)
             for statement in unit_of_work_sql():
                 await writer.execute(statement)
-            reader = await _connect(path, opened)
+            reader = await connect(path, opened)
             await reader.execute("PRAGMA query_only=ON")
         except BaseException as exc:
             for conn in opened:
@@ -178,7 +177,7 @@ class SqliteRepository:
         partial = target.with_name(target.name + ".partial")
         try:
             await asyncio.to_thread(partial.unlink, missing_ok=True)
-            await asyncio.to_thread(_prepare, partial, True)  # private, as the database
+            await asyncio.to_thread(prepare_file, partial, True)  # private, as the database
             copy = await aiosqlite.connect(partial)
             try:
                 await self._reader.backup(copy, pages=-1)
@@ -272,7 +271,7 @@ class SqliteRepository:
         One statement on the reader: a consistent snapshot, as one JSON text.
         """
         rows = await self._read(SELECT_EXPORT, (user_id,))
-        return _export(user_id, rows[0][0])
+        return export_of(user_id, rows[0][0])
 
     async def _read(self, sql: str, params: Params) -> list[Row]:
         self._check_open()
@@ -390,55 +389,3 @@ class SqliteRepository:
     def _check_open(self) -> None:
         if self._closed:
             raise StorageError("the repository is closed")
-
-
-def _prepare(path: Path, create: bool) -> None:
-    """Make ``path`` an empty private file (0600) in private new folders (0700), unless it
-    exists; without ``create``, only check that it is a file."""
-    if not create:
-        if not path.is_file():
-            raise StorageError(f"no database at {path}")
-        return
-    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
-        folder.chmod(0o700)  # mkdir's mode is narrowed by the umask, chmod's is not
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return
-    os.close(fd)
-    path.chmod(0o600)
-
-
-async def _connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
-    """A connection in autocommit mode (transactions are explicit) with the shared pragmas."""
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    opened.append(conn)
-    for pragma in (
-        "PRAGMA foreign_keys=ON",
-        # Each commit is synced to disk: a confirmed answer survives a power cut, not only a
-        # process kill (NORMAL, with WAL, may lose the last commits to an OS crash). Group
-        # commit shares one sync among every unit waiting at that moment.
-        "PRAGMA synchronous=FULL",
-        "PRAGMA secure_delete=ON",  # deleted content is overwritten with zeros
-        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-    ):
-        await conn.execute(pragma)
-    return conn
-
-
-def _export(user_id: int, text: str) -> dict[str, object]:
-    """export_user's result from the JSON text of ``SELECT_EXPORT`` (0/1 flags as bools)."""
-    raw = json.loads(text)
-    if not isinstance(raw, dict):
-        raise StorageError("export is not a JSON object")
-    for membership in raw["memberships"]:
-        for flag in ("reminders_off", "unreachable"):
-            membership[flag] = bool(membership[flag])
-    for answer in raw["answers"]:
-        answer["not_yet"] = bool(answer["not_yet"])
-    for invite in raw["invites"]:
-        for flag in ("used", "revoked"):
-            invite[flag] = bool(invite[flag])
-    return sort_export({"user_id": user_id, **raw})
