@@ -57,6 +57,11 @@ def decode_context(text: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in loaded.items()}
 
 
+def sha256_hex(text: str) -> str:
+    """The SHA-256 of ``text`` (UTF-8) as 64 lowercase hex digits."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def token_digest(token: str) -> str:
     """The stored key of an invite token: its SHA-256 as 64 hex digits.
 
@@ -67,7 +72,7 @@ def token_digest(token: str) -> str:
     """
     if _DIGEST.fullmatch(token):
         return token
-    return hashlib.sha256(token.encode()).hexdigest()
+    return sha256_hex(token)
 
 
 def _same(value: object) -> object:

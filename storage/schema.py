@@ -11,13 +11,13 @@ database is the state after the first ``n`` scripts of ``MIGRATIONS``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sqlite3
 from datetime import UTC, datetime
 
 import aiosqlite
 
+from storage.codecs import sha256_hex
 from storage.errors import MigrationError
 
 logger = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     rolled back; earlier ones stay applied).
     """
     try:
-        await conn.create_function("sha256_hex", 1, _sha256_hex, deterministic=True)
+        await conn.create_function("sha256_hex", 1, sha256_hex, deterministic=True)
         await conn.execute(_CREATE_VERSION_TABLE)
         version = await current_version(conn)
     except sqlite3.Error as exc:
@@ -190,11 +190,6 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     while version < SCHEMA_VERSION:
         version = await _apply(conn, version + 1)
     return version
-
-
-def _sha256_hex(text: str) -> str:
-    """What migration 7 stores for a token: the digest storage/codecs.py looks up."""
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def _apply(conn: aiosqlite.Connection, target: int) -> int:

@@ -18,7 +18,6 @@ SQL text lives in storage/statements.py, row conversions in storage/codecs.py.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import os
@@ -39,6 +38,7 @@ from storage.codecs import (
     PARTICIPANTS,
     PARTNERSHIPS,
     encode_time,
+    sha256_hex,
     token_digest,
 )
 from storage.errors import StorageError
@@ -238,7 +238,7 @@ class SqliteRepository:
 
     async def invite(self, token: str) -> Invite | None:
         """The invite of ``token``; its ``token`` is the stored digest (see token_digest)."""
-        key = hashlib.sha256(token.encode()).hexdigest()  # a digest given is hashed again
+        key = sha256_hex(token)  # a digest given is hashed again, so it finds nothing
         rows = await self._read(SELECT_INVITE, (key,))
         return INVITES.decode(rows[0]) if rows else None
 
