@@ -92,7 +92,7 @@ def _backup(target: str) -> int:
         return 2
 
     async def copy() -> None:
-        repo = await SqliteRepository.open(settings.database_path)
+        repo = await SqliteRepository.open(settings.database_path, create=False)
         try:
             await repo.backup(target)
         finally:

@@ -436,12 +436,12 @@ class Journey:
         return replies
 
     async def purge_inactive(self, now: datetime) -> int:
-        """Delete partnerships without activity for the retention period (a daily job)."""
+        """Delete partnerships without activity for the retention period, then the people
+        left in none who were as quiet (a daily job); return how many partnerships went."""
         ids = await self.repo.inactive_partnerships(now - self.retention)
-        if not ids:
-            return 0
-        deleted = await self.repo.delete_partnerships(ids)
-        logger.info("retention: %d inactive partnerships deleted", deleted)
+        deleted = await self.repo.delete_partnerships(ids) if ids else 0
+        purged = await self.repo.purge_participants(now - self.retention)
+        logger.info("retention: %d partnerships and %d people deleted", deleted, purged)
         return deleted
 
     async def _new_round(self, s: Session) -> None:
