@@ -77,14 +77,43 @@ def render_chart(
 
     A theme a partner skipped, found not yet relevant or has not answered shows that in words.
     """
+    figure = chart_figure(
+        comparison,
+        canvas,
+        language,
+        social_name=social_name,
+        business_name=business_name,
+        messages=messages,
+    )
+    buffer = io.BytesIO()
+    figure.savefig(
+        buffer,
+        format="png",
+        dpi=DPI,
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": PNG_COMPRESSION},
+    )
+    return buffer.getvalue()
+
+
+def chart_figure(
+    comparison: Comparison,
+    canvas: Canvas,
+    language: Language,
+    *,
+    social_name: str,
+    business_name: str,
+    messages: Messages | None = None,
+) -> Figure:
+    """The chart as a matplotlib figure on an Agg canvas (``render_chart`` saves it)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     if messages is None:
         messages = _messages()
 
     def t(key: str, /, **values: object) -> str:
         return html.unescape(messages(key, language, **values))
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     roles = (t("report_role_social"), t("report_role_business"))
     who = [
@@ -101,15 +130,7 @@ def render_chart(
     _bands(ax, layout, t)
     _scores(ax, layout, t)
     _legend(figure, layout, comparison, who, t)
-    buffer = io.BytesIO()
-    figure.savefig(
-        buffer,
-        format="png",
-        dpi=DPI,
-        metadata={"Software": None},
-        pil_kwargs={"compress_level": PNG_COMPRESSION},
-    )
-    return buffer.getvalue()
+    return figure
 
 
 def _layout(comparison: Comparison, canvas: Canvas, language: Language, top_in: float) -> _Layout:
