@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from flows.canvas import Canvas
 from flows.chart import render_chart
 from flows.compare import Comparison, compare
 from flows.messages import load_messages
 from flows.report import render_report_html
+from tests.flows.test_chart_report import AMBITIONS
 from tests.flows.test_compare import BUSINESS, SEVENTEEN, SOCIAL, answers, build_canvas
 
 PHONE_WIDTH = 390
@@ -83,7 +85,7 @@ def chromium() -> str:
     pytest.skip(message)
 
 
-def long_comparison() -> tuple[Comparison, object]:
+def long_comparison() -> tuple[Comparison, Canvas]:
     canvas = build_canvas(SEVENTEEN)
     ids = [t.id for t in canvas.themes]
     pairs = [(5, 1), (4, 5), (1, 2), (3, 3), (None, 2), (2, 4)]
@@ -126,6 +128,7 @@ def test_report_fits_a_phone_screen_without_sideways_scrolling(tmp_path: Path):
         generated_at=datetime(2026, 11, 2, 14, 5, tzinfo=UTC),
         meeting_at=None,
         incomplete=False,
+        ambitions=(replace(AMBITIONS[0], business_note=LONG_WORD), AMBITIONS[1]),
         **LONG_NAMES,
     ).decode("utf-8")
     (tmp_path / "report.html").write_text(page, encoding="utf-8")
