@@ -440,3 +440,29 @@ def test_csv_neutralises_formula_injection():
     assert business[2] == "'-Bouw"
     assert social[9] == "5"
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_report_agenda_item_carries_the_themes_next_step():
+    """A theme with a next step shows it under its agenda item; one without shows none."""
+    step = Text(nl="Leg afspraken vast in een <overleg>.", en="Record agreements.")
+    first = CANVAS_17.themes[0].model_copy(update={"next_step": step})
+    canvas = CANVAS_17.model_copy(update={"themes": (first, *CANVAS_17.themes[1:])})
+    comparison = compare(
+        canvas,
+        answers(SOCIAL, {IDS_17[0]: 5, IDS_17[6]: 5}),
+        answers(BUSINESS, {IDS_17[0]: 1, IDS_17[6]: 1}),
+    )
+    page = render_report_html(
+        comparison,
+        canvas,
+        MESSAGES,
+        "nl",
+        facilitator=False,
+        chart_png=PNG_SIGNATURE,
+        generated_at=datetime(2026, 11, 2, 14, 5, tzinfo=UTC),
+        meeting_at=None,
+        incomplete=False,
+        **NAMES,
+    ).decode("utf-8")
+    assert page.count("Mogelijke volgende stap") == 1
+    assert "Leg afspraken vast in een &lt;overleg&gt;." in page
