@@ -466,3 +466,19 @@ def test_report_agenda_item_carries_the_themes_next_step():
     ).decode("utf-8")
     assert page.count("Mogelijke volgende stap") == 1
     assert "Leg afspraken vast in een &lt;overleg&gt;." in page
+
+
+def test_report_gives_an_all_neutral_pair_no_praise():
+    """A pair that answered 3 everywhere is told their answers say little yet, not praised."""
+    neutral = dict.fromkeys(IDS_17, 3)
+    result = compare(CANVAS_17, answers(SOCIAL, neutral), answers(BUSINESS, neutral))
+    page = report(comparison=result, ambitions=())
+    assert "Jullie antwoorden zeggen nog weinig" in page
+    assert "vertrekpunt" not in page
+    strong = dict.fromkeys(IDS_17, 4)
+    praised = report(
+        comparison=compare(CANVAS_17, answers(SOCIAL, strong), answers(BUSINESS, strong)),
+        ambitions=(),
+    )
+    assert "Geen verschillen in verwachting en geen gedeelde zorgen" in praised
+    assert "zeggen nog weinig" not in praised
