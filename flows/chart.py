@@ -42,6 +42,7 @@ TITLE_SIZE, PHASE_SIZE, TICK_SIZE, LEGEND_SIZE, MARKER_SIZE = 14, 16, 11, 14, 13
 KEY_SIZE, STATE_SIZE = 12, 10.5
 KEY_TOP_IN = 0.78  # where the legend of the bands starts, below the names
 SAME_SCORE_SHIFT = 0.11  # equal scores sit side by side instead of on top of each other
+UNSCORED_X = (0.72, 5.28)  # an answer without a score: beside the scale, never on a score
 LEGEND_CHARS, LEGEND_LINES = 52, 2  # a role and a name: at most two lines of this length
 LEGEND_LINE_IN = 0.3  # the height one more legend line takes
 PNG_COMPRESSION = 1  # zlib level: the default (6) takes ~40 ms more; Telegram re-encodes anyway
@@ -271,7 +272,7 @@ def _unscored(ax: Axes, y: float, result: ThemeResult, t: _Plain) -> None:
     for state, colour, marker, left in sides:
         if state is AnswerState.SCORED:
             continue
-        x, dx, align = (1.0, 0.14, "left") if left else (5.0, -0.14, "right")
+        x, dx, align = (UNSCORED_X[0], 0.14, "left") if left else (UNSCORED_X[1], -0.14, "right")
         ax.plot(
             [x],
             [y],
