@@ -443,7 +443,7 @@ def test_csv_neutralises_formula_injection():
 
 
 def test_report_agenda_item_carries_the_themes_next_step():
-    """A theme with a next step shows it under its agenda item; one without shows none."""
+    """Each agenda item shows its own theme's next step, escaped, once."""
     step = Text(nl="Leg afspraken vast in een <overleg>.", en="Record agreements.")
     first = CANVAS_17.themes[0].model_copy(update={"next_step": step})
     canvas = CANVAS_17.model_copy(update={"themes": (first, *CANVAS_17.themes[1:])})
@@ -464,8 +464,10 @@ def test_report_agenda_item_carries_the_themes_next_step():
         incomplete=False,
         **NAMES,
     ).decode("utf-8")
-    assert page.count("Mogelijke volgende stap") == 1
-    assert "Leg afspraken vast in een &lt;overleg&gt;." in page
+    assert page.count("Mogelijke volgende stap") == 2  # two themes on the agenda
+    assert page.count("Leg afspraken vast in een &lt;overleg&gt;.") == 1
+    assert canvas.themes[6].next_step is not None
+    assert page.count(canvas.themes[6].next_step.nl) == 1
 
 
 def test_report_gives_an_all_neutral_pair_no_praise():
