@@ -222,7 +222,7 @@ def test_csv_has_a_row_per_theme_with_both_answers():
     assert rows[0][6] == "Wij <willen> meer & sneller"
     assert rows[0][9:] == ["Mismatched expectations", "4"]
     assert rows[4][5] == ""  # skipped
-    assert rows[4][9:] == ["Still open", ""]
+    assert rows[4][9:] == ["Skipped", ""]
 
 
 def test_csv_neutralises_formula_injection():
