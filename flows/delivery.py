@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
 from flows.chat_summary import first_message, render_detail
 from flows.compare import Comparison, compare
-from flows.messages import Messages
+from flows.messages import Markup, Messages
 from flows.model import Answer, Member, Partnership, Role
 from flows.report import render_answers_csv, render_report_html
 from flows.repository import Repository
@@ -112,24 +113,31 @@ class Summaries:
         *,
         report_for: frozenset[Role] = frozenset({Role.FACILITATOR}),
         done: bool = False,
+        lead: Callable[[Language], str] | None = None,
     ) -> list[Action]:
         """The first message and the picture for each reader; the report for the roles named.
 
-        ``done``: the first message opens by saying that both partners just finished.
+        The first message opens with ``lead`` (a line of HTML in the reader's language) or,
+        with ``done``, by saying that both partners just finished.
         """
+        if lead is None and done:
+            lead = partial(self.messages, "summary_lead_done")
         charts: dict[Language, bytes] = {}
         actions: list[Action] = []
         for member, language in readers:
             if language not in charts:
                 charts[language] = await self.picture(combined, language)
-            actions.append(self.first(combined, member.user_id, language, done=done))
+            opening = lead(language) if lead else None
+            actions.append(self.first(combined, member.user_id, language, lead=opening))
             caption = str(headline(combined.comparison, self.messages, language))
             actions.append(SendPhoto(member.user_id, charts[language], caption[:CAPTION_LIMIT]))
             if member.role in report_for:
                 actions.append(await self.report(combined, member, language, charts[language]))
         return actions
 
-    def first(self, combined: Combined, chat_id: int, language: Language, *, done: bool) -> Send:
+    def first(
+        self, combined: Combined, chat_id: int, language: Language, *, lead: str | None = None
+    ) -> Send:
         text = first_message(
             combined.comparison,
             self.canvas,
@@ -139,7 +147,7 @@ class Summaries:
             business_name=combined.business_name,
             incomplete=not combined.complete,
             detail_button=self.detail_keyboard is not None and combined.complete,
-            lead=self.messages("summary_lead_done", language) if done else None,
+            lead=lead,
         )
         keyboard: Keyboard = ()
         if self.detail_keyboard is not None and combined.complete:
@@ -158,6 +166,25 @@ class Summaries:
             business_name=combined.business_name,
         )
         return Send(chat_id, text)
+
+    def progress(self, combined: Combined, language: Language) -> Markup:
+        """Who has answered how much of the round: one line per partner, nothing of what."""
+        total = len(self.canvas.themes)
+        lines = []
+        for member in combined.members:
+            if not member.role.answers:
+                continue
+            social = member.role is Role.SOCIAL
+            answered = sum(
+                1 for r in combined.comparison.results if (r.social if social else r.business)
+            )
+            key = "briefing_progress_line_done" if member.finished_at else "briefing_progress_line"
+            lines.append(
+                self.messages(
+                    key, language, name=member.organisation, answered=answered, total=total
+                )
+            )
+        return Markup("\n".join(lines))
 
     async def picture(self, combined: Combined, language: Language) -> bytes:
         """The chart, rendered in a worker thread so the event loop keeps serving others."""
