@@ -94,11 +94,10 @@ def first_message(
     names = _short(Names(social_name, business_name), NAME_SHORT)
     r = _Reader(comparison, canvas, messages, language, names)
     found = r.topics()
-    head: list[str] = [lead] if lead else []
-    if incomplete:
-        head.append(r("summary_interim"))
+    head: list[str] = [r("summary_interim")] if incomplete else []
     head.append(r("summary_first_title", social=names.social, business=names.business))
-    blocks: list[str] = ["\n".join(head)]
+    blocks: list[str] = [lead] if lead else []
+    blocks.append("\n".join(head))
     ambitions = _ambitions_block(r)
     if ambitions:
         blocks.append(ambitions)

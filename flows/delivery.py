@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -112,16 +111,13 @@ class Summaries:
         readers: list[tuple[Member, Language]],
         *,
         report_for: frozenset[Role] = frozenset({Role.FACILITATOR}),
-        done: bool = False,
         lead: Callable[[Language], str] | None = None,
     ) -> list[Action]:
         """The first message and the picture for each reader; the report for the roles named.
 
-        The first message opens with ``lead`` (a line of HTML in the reader's language) or,
-        with ``done``, by saying that both partners just finished.
+        The first message opens with ``lead`` (a line of HTML in the reader's language), such
+        as the news that both partners are done or the briefing before a meeting.
         """
-        if lead is None and done:
-            lead = partial(self.messages, "summary_lead_done")
         charts: dict[Language, bytes] = {}
         actions: list[Action] = []
         for member, language in readers:

@@ -158,7 +158,12 @@ class Journey:
         """
         combined = await self.summaries.combine(partnership)
         readers = [(m, await self._language_of(m.user_id)) for m in combined.members]
-        replies: list[Action] = await self.summaries.for_readers(combined, readers, done=True)
+
+        def done(language: Language) -> str:
+            header = _header(self.texts.messages, language, combined.members)
+            return self.texts.messages("both_done", language, header=header)
+
+        replies: list[Action] = await self.summaries.for_readers(combined, readers, lead=done)
         logger.info(
             "summary of partnership %s round %s delivered", partnership.id, partnership.round
         )
