@@ -24,7 +24,8 @@ class Topic:
 
     title: str
     sentence: str  # who sees what, naming both organisations
-    short: str  # the sentence for the first message (the ambitions are shown above it there)
+    short: str  # for the first message, where the ambitions are shown above the agenda
+    compact: str  # shorter still, without the theme's gist, for when ``short`` does not fit
     social_note: str | None
     business_note: str | None
     question: str  # the opening question, fitting the direction of the difference
@@ -72,17 +73,25 @@ def _ambitions(gap: AmbitionGap, t: _T, language: Language, names: Names) -> Top
         )
         for r in gap.differing
     ]
-    what = [r.ambition.title(language) for r in gap.differing]
+    what = [
+        t(
+            f"agenda_ambition_name_{_AMBITION_KEYS.get(r.ambition.id, 'other')}",
+            title=r.ambition.title(language),
+        )
+        for r in gap.differing
+    ]
     listed = (
         what[0]
         if len(what) == 1
         else t("summary_list_and", items=", ".join(what[:-1]), last=what[-1])
     )
-    sentence = " ".join(sentences)
+    sentence = "\n".join(sentences)
+    short = t("agenda_ambition_short", what=listed)
     return Topic(
         title=t("agenda_ambition_title"),
         sentence=sentence,
-        short=t("agenda_ambition_short", what=listed.lower()),
+        short=short,
+        compact=short,
         social_note=" / ".join(gap.social_notes) or None,
         business_note=" / ".join(gap.business_notes) or None,
         question=t("agenda_ambition_question"),
@@ -103,6 +112,7 @@ def _theme(item: AgendaItem, t: _T, language: Language, names: Names) -> Topic:
         title=theme.title(language),
         sentence=sentence,
         short=sentence,
+        compact=t(f"agenda_compact_{item.direction.value}", why=why, **values),
         social_note=item.social_note,
         business_note=item.business_note,
         question=t(

@@ -25,7 +25,8 @@ from flows.summary import MARKERS, NO_SCORE, headline, movement_mark
 FIRST_LIMIT = 1000  # visible characters of the first message
 DETAIL_LIMIT = 4096  # Telegram: text of one message
 TOP = 3  # agenda items in the first message
-NAME_SHORT = 28  # an organisation's name in the first message
+NAME_SHORT = 40  # an organisation's name in the first message
+NAME_TIGHT = 22  # in the top three when the first message is tight
 NAME_DETAIL = 40  # and in the detail
 STRENGTHS_LISTED = 3
 NOT_YET_MARK = "⏸"
@@ -190,10 +191,9 @@ def _top_block(r: _Reader, found: Sequence[Topic], budget: int) -> str:
     if rest:
         more = r("summary_top_more_one" if rest == 1 else "summary_top_more_other", count=rest)
 
-    def render(limit: int | None) -> str:
+    def render(sentences: Sequence[str]) -> str:
         lines: list[str] = [title]
-        for number, topic in enumerate(shown, start=1):
-            sentence = topic.short if limit is None else clip(topic.short, limit)
+        for number, (topic, sentence) in enumerate(zip(shown, sentences, strict=True), start=1):
             marker = AMBITION_MARK if topic.item is None else MARKERS[topic.item.verdict]
             line = r("summary_top_item", number=number, title=topic.title, sentence=sentence)
             lines.append(f"{marker} {line}")
@@ -201,12 +201,26 @@ def _top_block(r: _Reader, found: Sequence[Topic], budget: int) -> str:
             lines.append(more)
         return "\n".join(lines)
 
-    text = render(None)
-    over = visible_length(text) - budget
-    if over > 0:  # long names or gists: shorten each sentence by its share
-        longest = max(len(t.short) for t in shown)
-        text = render(max(longest - -(-over // len(shown)), 0))
+    # The gist's plain sentence; else a compact one without the gist; else that one with the
+    # names shortened more; else cut short (only with titles far longer than usual).
+    for sentences in (
+        [t.short for t in shown],
+        [t.compact for t in shown],
+        compact := [t.compact for t in _retold(r, NAME_TIGHT)[: len(shown)]],
+    ):
+        text = render(sentences)
+        if visible_length(text) <= budget:
+            return text
+    limit = max(len(c) for c in compact)
+    while visible_length(text) > budget and limit > 1:
+        limit -= 4
+        text = render([clip(c, max(limit, 1)) for c in compact])
     return text
+
+
+def _retold(r: _Reader, name_limit: int) -> tuple[Topic, ...]:
+    names = _short(r.names, name_limit)
+    return topics(r.comparison, r.messages, r.language, names)
 
 
 def _no_agenda(r: _Reader) -> str:
