@@ -216,3 +216,23 @@ def test_visible_length_counts_what_telegram_counts():
     """Tags are left out, an entity counts once and an emoji outside the basic plane twice."""
     assert visible_length("<b>A&amp;B</b> 🔴") == 6
     assert visible("<i>a b</i>") == "ab"
+
+
+def test_with_long_names_the_top_three_still_name_both_sides_in_full_sentences():
+    """When gists do not fit, each top item falls back to a compact sentence that still names
+    both organisations, rather than losing its second half."""
+    names = {
+        "social_name": "Stichting Werkbedrijf De Groene Schakel",
+        "business_name": "Van Dijk Logistiek en Transport B.V.",
+    }
+    lead = "🎉 Jullie zijn allebei klaar: " + " en ".join(names.values()) + ". Tot zo."
+    text = first_message(
+        PLANTED, CANVAS_V2, MESSAGES, "nl", **names, lead=lead, detail_button=True
+    )
+    assert visible_length(text) <= FIRST_LIMIT
+    lines = [line for line in text.splitlines() if re.match(r"^\S+ [23]\. <b>", line)]
+    assert len(lines) == 2
+    for line in lines:
+        assert line.endswith(".")
+        assert "…." not in line
+    assert any("Stichting Werkbedrijf" in line and "Van Dijk" in line for line in lines)
