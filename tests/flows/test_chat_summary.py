@@ -66,7 +66,9 @@ def detail(comparison: Comparison, language: Language = "nl", **names: str) -> s
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
-def test_the_first_message_holds_ambitions_and_the_top_three_within_1000(language: Language):
+def test_the_first_message_holds_ambitions_and_the_top_three_within_1000(
+    language: Language,
+) -> None:
     """A planted pair's first message fits 1,000 characters and holds both ambitions, the
     counts, the top three agenda items in order, and what to do next."""
     text = first(PLANTED, language)
@@ -83,7 +85,7 @@ def test_the_first_message_holds_ambitions_and_the_top_three_within_1000(languag
     assert "/report" in text
 
 
-def test_the_planted_pair_reads_as_planned_in_dutch():
+def test_the_planted_pair_reads_as_planned_in_dutch() -> None:
     """The Dutch first message names who sees what in plain words, and the skipped theme is
     counted as skipped, not as still open."""
     text = first(PLANTED)
@@ -94,7 +96,7 @@ def test_the_planted_pair_reads_as_planned_in_dutch():
     assert "🟢 <b>Sterk samen:</b> Selectie, Middelen, Synergie" in text
 
 
-def test_every_agenda_item_names_both_organisations_and_carries_both_notes():
+def test_every_agenda_item_names_both_organisations_and_carries_both_notes() -> None:
     """With notes on every theme, each of the five items names both and shows both notes."""
     notes_social = {t: f"Noot van de sociale onderneming over {t}." for t in THEME_IDS}
     notes_business = {t: f"Noot van het bedrijf over {t}." for t in THEME_IDS}
@@ -118,7 +120,7 @@ def test_every_agenda_item_names_both_organisations_and_carries_both_notes():
             assert "Volgende stap" in block
 
 
-def test_the_detail_holds_questions_next_steps_and_every_theme():
+def test_the_detail_holds_questions_next_steps_and_every_theme() -> None:
     """Behind the button: the opening question per direction, the next step, a line per theme."""
     text = detail(PLANTED)
     assert visible_length(text) <= DETAIL_LIMIT
@@ -132,7 +134,7 @@ def test_the_detail_holds_questions_next_steps_and_every_theme():
     assert "⏭ Systeempartners: 5 · —" in text
 
 
-def test_an_all_neutral_pair_gets_no_praise_and_is_told_what_to_talk_about():
+def test_an_all_neutral_pair_gets_no_praise_and_is_told_what_to_talk_about() -> None:
     """Every answer 3: the pair hears that their answers say little yet and where to start."""
     everything = {**SAME, **dict.fromkeys(THEME_IDS, 3)}
     comparison = pair(everything, everything)
@@ -144,7 +146,7 @@ def test_an_all_neutral_pair_gets_no_praise_and_is_told_what_to_talk_about():
     assert "te beginnen bij Afspraken, Vertrouwen en Investering" in text  # their phase first
 
 
-def test_a_pair_without_strengths_is_never_told_it_has_a_fine_start():
+def test_a_pair_without_strengths_is_never_told_it_has_a_fine_start() -> None:
     """Differences and no strengths: the first message says there are no shared strengths yet."""
     comparison = pair({**SAME, "goals": 5, "trust": 1}, {**SAME, "goals": 1, "trust": 3})
     text = first(comparison)
@@ -152,7 +154,7 @@ def test_a_pair_without_strengths_is_never_told_it_has_a_fine_start():
     assert "vertrekpunt" not in text
 
 
-def test_a_pair_with_only_strengths_is_told_to_build_on_them():
+def test_a_pair_with_only_strengths_is_told_to_build_on_them() -> None:
     """No differences and no concerns, but shared strengths: named, and what to talk about."""
     comparison = pair({**SAME, "goals": 5, "trust": 4}, {**SAME, "goals": 4, "trust": 4})
     text = first(comparison)
@@ -160,7 +162,7 @@ def test_a_pair_with_only_strengths_is_told_to_build_on_them():
     assert "Gedeelde doelen, Vertrouwen" in text
 
 
-def test_long_names_and_notes_still_fit_and_are_escaped():
+def test_long_names_and_notes_still_fit_and_are_escaped() -> None:
     """Names of 100 characters and notes of 1,000 with markup: both messages fit, escaped."""
     long_social = "Stichting <Werk> & Meer " * 5
     long_business = "Logistiek & Transport Van Dijk " * 4
@@ -186,7 +188,7 @@ def test_long_names_and_notes_still_fit_and_are_escaped():
         assert "/report" in full  # notes shortened: the report has them whole
 
 
-def test_the_first_message_shows_what_moved_since_the_previous_round():
+def test_the_first_message_shows_what_moved_since_the_previous_round() -> None:
     """With a previous round one line says how many themes came closer and where scores went."""
     before = (
         pair_answers(SOCIAL, {**SAME, "goals": 5, "trust": 4}),
@@ -202,7 +204,7 @@ def test_the_first_message_shows_what_moved_since_the_previous_round():
     assert "1 thema's dichter bij elkaar, 1 verder uit elkaar; 1 scores omhoog, 2 omlaag" in text
 
 
-def test_an_interim_first_message_says_so_and_offers_no_detail():
+def test_an_interim_first_message_says_so_and_offers_no_detail() -> None:
     """An incomplete round's first message opens with a warning and promises the summary later."""
     text = first_message(
         PLANTED, CANVAS_V2, MESSAGES, "nl", **NAMES, incomplete=True, detail_button=False
@@ -212,13 +214,13 @@ def test_an_interim_first_message_says_so_and_offers_no_detail():
     assert visible_length(text) <= FIRST_LIMIT
 
 
-def test_visible_length_counts_what_telegram_counts():
+def test_visible_length_counts_what_telegram_counts() -> None:
     """Tags are left out, an entity counts once and an emoji outside the basic plane twice."""
     assert visible_length("<b>A&amp;B</b> 🔴") == 6
     assert visible("<i>a b</i>") == "ab"
 
 
-def test_with_long_names_the_top_three_still_name_both_sides_in_full_sentences():
+def test_with_long_names_the_top_three_still_name_both_sides_in_full_sentences() -> None:
     """When gists do not fit, each top item falls back to a compact sentence that still names
     both organisations, rather than losing its second half."""
     names = {
