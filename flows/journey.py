@@ -152,16 +152,18 @@ class Journey:
         return await self._tell_both_done(claimed)
 
     async def _tell_both_done(self, partnership: Partnership) -> list[Action]:
-        """Both partners finished: everyone gets the summary, the facilitator the report too."""
+        """Both partners finished: everyone gets the summary, the facilitator the report too.
+
+        The first summary message itself says that both are done: three messages at most.
+        """
         combined = await self.summaries.combine(partnership)
         readers = [(m, await self._language_of(m.user_id)) for m in combined.members]
-        replies: list[Action] = []
-        for member, language in readers:
+
+        def done(language: Language) -> str:
             header = _header(self.texts.messages, language, combined.members)
-            replies.append(
-                Send(member.user_id, self.texts.messages("both_done", language, header=header))
-            )
-        replies.extend(await self.summaries.for_readers(combined, readers))
+            return self.texts.messages("both_done", language, header=header)
+
+        replies: list[Action] = await self.summaries.for_readers(combined, readers, lead=done)
         logger.info(
             "summary of partnership %s round %s delivered", partnership.id, partnership.round
         )
