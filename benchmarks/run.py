@@ -64,10 +64,10 @@ from bot.logs import quiet_libraries
 from bot.settings import Settings
 from flows.canvas import Canvas, Language, load_canvas
 from flows.chart import render_chart
+from flows.chat_summary import first_message, render_detail
 from flows.compare import Comparison, compare
 from flows.model import Changes
 from flows.report import render_report_html
-from flows.summary import render_summary
 from storage.sqlite import SqliteRepository
 from tests.support import scenario
 from tests.support.harness import Harness
@@ -336,20 +336,31 @@ async def summary_times(harness: Harness, partnership_id: str, runs: int) -> Sum
         raise RuntimeError(f"partnership {partnership_id} is gone")
     combined = await journey.summaries.combine(partnership)
     canvas, messages = app.bot_data.canvas, app.bot_data.messages
-    names = {"social_name": combined.social_name, "business_name": combined.business_name}
+    social_name, business_name = combined.social_name, combined.business_name
 
     def text() -> list[str]:
-        return render_summary(
-            combined.comparison,
-            canvas,
-            messages,
-            "nl",
-            social_name=combined.social_name,
-            business_name=combined.business_name,
-        )
+        """The first summary message and its detail, as delivered in the chat."""
+        return [
+            render(
+                combined.comparison,
+                canvas,
+                messages,
+                "nl",
+                social_name=social_name,
+                business_name=business_name,
+            )
+            for render in (first_message, render_detail)
+        ]
 
     def chart() -> bytes:
-        return render_chart(combined.comparison, canvas, "nl", **names)
+        return render_chart(
+            combined.comparison,
+            canvas,
+            "nl",
+            social_name=social_name,
+            business_name=business_name,
+            messages=messages,
+        )
 
     png = b""
 
@@ -359,7 +370,8 @@ async def summary_times(harness: Harness, partnership_id: str, runs: int) -> Sum
             canvas,
             messages,
             "nl",
-            **names,
+            social_name=social_name,
+            business_name=business_name,
             facilitator=True,
             chart_png=png,
             generated_at=datetime.now().astimezone(),

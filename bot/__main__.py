@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 
 from telegram import Update
 
 from bot.app import build_application
 from bot.context import CanvasApp
-from bot.logs import configure_logging
+from bot.logs import configure_logging, redact
 from bot.settings import Settings, SettingsError, load_settings
+from bot.startup import EXIT_SETTING, StartupError, check_database, explain
 from flows.errors import ContentError
 from storage.errors import StorageError
 from storage.sqlite import SqliteRepository
+
+logger = logging.getLogger(__name__)
 
 
 def run(app: CanvasApp, settings: Settings) -> None:
@@ -50,13 +54,33 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = load_settings()
+    except SettingsError as exc:
+        return _cannot_start(str(exc), EXIT_SETTING)
+    try:
         configure_logging(settings)
+        asyncio.run(check_database(settings.database_path))
         app = build_application(settings)
-    except (SettingsError, ContentError) as exc:
-        print(f"cannot start: {exc}", file=sys.stderr)  # noqa: T201 (a clear line, no traceback)
-        return 2
-    run(app, settings)
+        run(app, settings)
+    except (StartupError, ContentError) as exc:
+        code = exc.exit_code if isinstance(exc, StartupError) else EXIT_SETTING
+        return _cannot_start(redact(str(exc), settings), code)
+    except Exception as exc:
+        known = explain(exc)
+        if known is None:
+            logger.exception("stopped by an unexpected error")  # redacted by the log format
+            return _last_line(f"stopped: unexpected {type(exc).__name__} (logged above)", 1)
+        return _cannot_start(redact(str(known), settings), known.exit_code)
     return 0
+
+
+def _cannot_start(reason: str, code: int) -> int:
+    return _last_line(f"cannot start: {reason}", code)
+
+
+def _last_line(line: str, code: int) -> int:
+    """The last thing the process says: one line, no traceback, never the token."""
+    print(line, file=sys.stderr)  # noqa: T201
+    return code
 
 
 def _backup(target: str) -> int:
@@ -68,7 +92,7 @@ def _backup(target: str) -> int:
         return 2
 
     async def copy() -> None:
-        repo = await SqliteRepository.open(settings.database_path)
+        repo = await SqliteRepository.open(settings.database_path, create=False)
         try:
             await repo.backup(target)
         finally:

@@ -18,7 +18,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.context import CanvasApp, CanvasContext, Services
-from bot.handlers import errors, journey, momentum
+from bot.handlers import errors, flood, journey, momentum
 from bot.ordering import PerUserUpdateProcessor
 from bot.render import ChatPacer, Renderer
 from bot.settings import Settings
@@ -77,7 +77,9 @@ def build_application(
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
         .context_types(context_types)
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(
+            PerUserUpdateProcessor(on_flood=flood.slow_down(messages, settings.default_language))
+        )
     )
     if request is not None:
         builder = builder.request(request)
@@ -122,7 +124,7 @@ def build_application(
     app: CanvasApp = builder.post_init(post_init).post_shutdown(post_shutdown).build()  # type: ignore[assignment]
     journey.register(app)
     momentum.register(app)
-    errors.register(app)
+    errors.register(app, settings.default_language)
     return app
 
 

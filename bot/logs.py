@@ -28,15 +28,41 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
-def configure_logging(settings: Settings) -> None:
-    secrets = [settings.telegram_bot_token.get_secret_value()]
+def secrets_of(settings: Settings) -> list[str]:
+    """What must never be shown: the token, its secret part alone, the webhook secret."""
+    token = settings.telegram_bot_token.get_secret_value()
+    secrets = [token, token.partition(":")[2]]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
+    # Longest first, so the whole token is replaced before its secret part is looked for.
+    return sorted((s for s in secrets if s), key=len, reverse=True)
+
+
+def redact(text: str, settings: Settings) -> str:
+    for secret in secrets_of(settings):
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
+class RetryLoopWithoutTraceback(logging.Filter):
+    """PTB's start-up retry loop logs its abort with a traceback (a rejected token, an
+    unreachable server); ``python -m bot`` then says the cause in one line naming the
+    setting, so the log keeps the loop's one line and the exception's type only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.module == "networkloop" and record.exc_info and record.exc_info[1]:
+            record.msg = f"{record.msg} [{type(record.exc_info[1]).__name__}]"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets_of(settings))
     )
     logging.basicConfig(handlers=[handler], level=settings.log_level)
+    logging.getLogger("telegram.ext").addFilter(RetryLoopWithoutTraceback())
     quiet_libraries()
 
 

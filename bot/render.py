@@ -11,14 +11,16 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
 from aiolimiter import AsyncLimiter
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.constants import ParseMode
+from telegram.constants import CallbackQueryLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ExtBot
 
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_DELAYS = (0.5, 1.0, 2.0)
+# A tag in a message template (user text in it is escaped, so "<" there is always a tag).
+_TAG = re.compile(r"<[^<>]*>")
 _GONE = ("message to edit not found", "message can't be edited", "message is too old")
 
 
@@ -41,6 +45,22 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
             for row in keyboard
         ]
     )
+
+
+def plain_notice(text: str) -> str:
+    """A toast is plain text of at most 200 characters: the message's tags go, its escaped
+    values are shown as typed ("A&B", not "A&amp;B"), and a long one is cut, not refused."""
+    text = html.unescape(_TAG.sub("", text))
+    limit = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+    if _utf16(text) <= limit:
+        return text
+    while _utf16(text) > limit - 1:  # Telegram counts UTF-16 units: an emoji is two
+        text = text[:-1]
+    return text + "…"
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 class ChatPacer:
@@ -90,7 +110,7 @@ class Renderer:
         self, actions: Sequence[Action], query: CallbackQuery | None = None
     ) -> set[int]:
         if query is not None:
-            notice = next((a.text for a in actions if isinstance(a, Notice)), None)
+            notice = next((plain_notice(a.text) for a in actions if isinstance(a, Notice)), None)
             await _quietly(with_retries(lambda: query.answer(notice)))
         blocked: set[int] = set()
         for action in actions:

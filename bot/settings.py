@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 OFFICIAL_SERVER = "https://api.telegram.org"
 # What Telegram accepts as a webhook's secret_token (setWebhook).
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The shape of a token from @BotFather: the bot's id, a colon, then the secret part.
+BOT_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 
 class SettingsError(Exception):
@@ -26,21 +28,37 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    telegram_bot_token: SecretStr = Field(min_length=1)
+    telegram_bot_token: SecretStr
     telegram_base_url: str = OFFICIAL_SERVER
     database_path: Path = Path("data/canvas.sqlite3")
     default_language: Literal["nl", "en"] = "nl"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     chat_pacing: bool = True
-    reminder_after_days: float = Field(default=3, gt=0)
-    max_reminders: int = Field(default=2, ge=0)
-    briefing_hours_before: float = Field(default=24, gt=0)
+    # Upper bounds keep every derived date computable (a purge cut-off a million days back
+    # is before year 1) and catch a unit mistake; finite, because inf passes a plain "> 0".
+    reminder_after_days: float = Field(default=3, gt=0, le=365, allow_inf_nan=False)
+    max_reminders: int = Field(default=2, ge=0, le=20)
+    briefing_hours_before: float = Field(default=24, gt=0, le=24 * 31, allow_inf_nan=False)
     timezone: str = "Europe/Amsterdam"
-    retention_days: int = Field(default=365, ge=1)
+    retention_days: int = Field(default=365, ge=1, le=3650)
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        """Checked here, so a blank or mangled token is not first sent to Telegram.
+
+        The message never quotes the value: it is a secret even when it is wrong.
+        """
+        token = value.get_secret_value().strip()
+        if not token:
+            raise ValueError("is empty")
+        if not BOT_TOKEN.fullmatch(token):
+            raise ValueError("does not look like a token from @BotFather (digits, ':', secret)")
+        return SecretStr(token)
 
     @field_validator("telegram_base_url", "webhook_url")
     @classmethod
@@ -114,5 +132,6 @@ def load_settings(**overrides: object) -> Settings:
         elif error["type"] == "missing":
             message = f"{name} is not set (see .env.example)"
         else:
-            message = f"{name} is invalid: {error['msg']}"
+            reason = error["msg"].removeprefix("Value error, ")
+            message = f"{name} is invalid: {reason}"
         raise SettingsError(message) from None

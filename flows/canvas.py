@@ -69,9 +69,9 @@ class Theme(_Frozen):
     question: Text
     # For the meeting agenda: what agreeing with the statement means, as a short verb phrase
     # after an organisation's name ("ziet al concrete doelen"), and a concrete next step drawn
-    # from the report's practice. Filled for every theme of the shipped canvas.
-    gist: Text | None = None
-    next_step: Text | None = None
+    # from the report's practice.
+    gist: Text
+    next_step: Text
 
 
 class Option(_Frozen):
@@ -95,6 +95,13 @@ class Ambition(_Frozen):
     title: Text
     question: Text
     options: tuple[Option, ...] = Field(min_length=2, max_length=5)
+
+    @model_validator(mode="after")
+    def _check_options(self) -> Self:
+        ids = [o.id for o in self.options]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate option id in {ids}")
+        return self
 
     def option(self, score: int | None) -> Option | None:
         """The option a stored score names; None for no score or one out of range."""
@@ -133,10 +140,20 @@ class Canvas(_Frozen):
             if index < last_phase:
                 raise ValueError(f"theme {theme.id!r}: themes must be listed phase by phase")
             last_phase = index
+        depth_options: tuple[str, ...] | None = None
         for ambition in self.ambitions:
             if ambition.id in seen:
                 raise ValueError(f"ambition {ambition.id!r}: id used twice")
             seen.add(ambition.id)
+            if ambition.kind == "depth":
+                # "now" and "in two years" are compared option by option: same choices, same order
+                options = tuple(o.id for o in ambition.options)
+                if depth_options is not None and options != depth_options:
+                    raise ValueError(
+                        f"ambition {ambition.id!r}: depth options {list(options)} differ from "
+                        f"the first depth ambition's {list(depth_options)}"
+                    )
+                depth_options = options
         empty = [p.id for p in self.phases if not any(t.phase == p.id for t in self.themes)]
         if empty:
             raise ValueError(f"phases without themes: {empty}")

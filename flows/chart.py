@@ -7,29 +7,44 @@ so it can run in a worker thread. matplotlib is imported on first use, off the s
 
 from __future__ import annotations
 
+import html
 import io
 import textwrap
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from flows.canvas import Canvas, Language
 from flows.compare import Comparison, ThemeResult, Verdict
+from flows.messages import Messages, load_messages
+from flows.report_view import AnswerState, answer_state
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 WIDTH_IN, DPI = 7.2, 150  # 1080 px wide
-ROW_IN, PHASE_IN, TOP_IN, BOTTOM_IN = 0.62, 0.55, 1.45, 0.25
+ROW_IN, PHASE_IN, TOP_IN, BOTTOM_IN = 0.62, 0.55, 1.95, 0.25
 LEFT, RIGHT = 0.39, 0.9  # fractions of the width: theme titles left, gaps right
 
 SOCIAL_COLOUR, BUSINESS_COLOUR = "#0072B2", "#E69F00"  # Okabe-Ito blue and orange
 MISMATCH_COLOUR, MISMATCH_BAND = "#C0392B", "#FBE3E0"
+STRENGTH_COLOUR, STRENGTH_BAND = "#1E7D46", "#DDF1E4"
+CONCERN_COLOUR, CONCERN_BAND = "#B35C00", "#FCE9D2"
+# Each verdict that gets a band behind its row: (band, the colour of its title and label).
+MARKED = {
+    Verdict.MISMATCH: (MISMATCH_BAND, MISMATCH_COLOUR),
+    Verdict.SHARED_STRENGTH: (STRENGTH_BAND, STRENGTH_COLOUR),
+    Verdict.SHARED_CONCERN: (CONCERN_BAND, CONCERN_COLOUR),
+}
 LINK_COLOUR, GRID_COLOUR, TEXT_COLOUR, MUTED = "#9AA0A6", "#E3E5E8", "#202124", "#5F6368"
 TITLE_SIZE, PHASE_SIZE, TICK_SIZE, LEGEND_SIZE, MARKER_SIZE = 14, 16, 11, 14, 13
+KEY_SIZE, STATE_SIZE = 12, 10.5
+KEY_TOP_IN = 0.78  # where the legend of the bands starts, below the names
 SAME_SCORE_SHIFT = 0.11  # equal scores sit side by side instead of on top of each other
-NAME_CHARS = 40
+UNSCORED_X = (0.72, 5.28)  # an answer without a score: beside the scale, never on a score
+LEGEND_CHARS, LEGEND_LINES = 52, 2  # a role and a name: at most two lines of this length
+LEGEND_LINE_IN = 0.3  # the height one more legend line takes
 PNG_COMPRESSION = 1  # zlib level: the default (6) takes ~40 ms more; Telegram re-encodes anyway
 
 
@@ -40,12 +55,13 @@ class _Layout:
     phases: tuple[tuple[float, str], ...]  # (y, title)
     themes: tuple[tuple[float, ThemeResult], ...]
     height_in: float
+    top_in: float  # above the first phase: the legend and the scale
     bottom_y: float
 
     @property
     def box(self) -> tuple[float, float, float, float]:
         """Where the axes sit in the figure: left, bottom, width, height, as fractions."""
-        top, bottom = TOP_IN / self.height_in, BOTTOM_IN / self.height_in
+        top, bottom = self.top_in / self.height_in, BOTTOM_IN / self.height_in
         return (LEFT, bottom, RIGHT - LEFT, 1 - top - bottom)
 
 
@@ -56,20 +72,20 @@ def render_chart(
     *,
     social_name: str,
     business_name: str,
+    messages: Messages | None = None,
 ) -> bytes:
-    """A PNG of both partners' scores per theme, mismatches highlighted."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    """A PNG of both partners' scores per theme, mismatches and shared views highlighted.
 
-    layout = _layout(comparison, canvas, language)
-    figure = Figure(figsize=(WIDTH_IN, layout.height_in), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(figure)
-    ax = figure.add_axes(layout.box)
-    _axes(ax, canvas, language, layout)
-    _labels(figure, ax, layout, language)
-    _mismatches(ax, layout)
-    _scores(ax, layout)
-    _legend(figure, comparison, social_name, business_name)
+    A theme a partner skipped, found not yet relevant or has not answered shows that in words.
+    """
+    figure = chart_figure(
+        comparison,
+        canvas,
+        language,
+        social_name=social_name,
+        business_name=business_name,
+        messages=messages,
+    )
     buffer = io.BytesIO()
     figure.savefig(
         buffer,
@@ -81,7 +97,44 @@ def render_chart(
     return buffer.getvalue()
 
 
-def _layout(comparison: Comparison, canvas: Canvas, language: Language) -> _Layout:
+def chart_figure(
+    comparison: Comparison,
+    canvas: Canvas,
+    language: Language,
+    *,
+    social_name: str,
+    business_name: str,
+    messages: Messages | None = None,
+) -> Figure:
+    """The chart as a matplotlib figure on an Agg canvas (``render_chart`` saves it)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if messages is None:
+        messages = _messages()
+
+    def t(key: str, /, **values: object) -> str:
+        return html.unescape(messages(key, language, **values))
+
+    roles = (t("report_role_social"), t("report_role_business"))
+    who = [
+        _lines(t("report_role_name", role=role, name=name))
+        for role, name in zip(roles, (social_name, business_name), strict=True)
+    ]
+    extra = sum(label.count("\n") for label in who) * LEGEND_LINE_IN
+    layout = _layout(comparison, canvas, language, TOP_IN + extra)
+    figure = Figure(figsize=(WIDTH_IN, layout.height_in), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)
+    ax = figure.add_axes(layout.box)
+    _axes(ax, canvas, language, layout)
+    _labels(figure, ax, layout, language)
+    _bands(ax, layout, t)
+    _scores(ax, layout, t)
+    _legend(figure, layout, comparison, who, t)
+    return figure
+
+
+def _layout(comparison: Comparison, canvas: Canvas, language: Language, top_in: float) -> _Layout:
     phases, themes, y = [], [], 0.0
     for phase in canvas.phases:
         phases.append((y, _printable(phase.title(language))))
@@ -89,8 +142,8 @@ def _layout(comparison: Comparison, canvas: Canvas, language: Language) -> _Layo
         for result in comparison.in_phase(phase.id):
             themes.append((y, result))
             y += 1
-    height = TOP_IN + BOTTOM_IN + y * ROW_IN
-    return _Layout(tuple(phases), tuple(themes), height, y - 0.5)
+    height = top_in + BOTTOM_IN + y * ROW_IN
+    return _Layout(tuple(phases), tuple(themes), height, top_in, y - 0.5)
 
 
 def _axes(ax: Axes, canvas: Canvas, language: Language, layout: _Layout) -> None:
@@ -126,30 +179,37 @@ def _labels(figure: Figure, ax: Axes, layout: _Layout, language: Language) -> No
             ha="left",
         )
     for y, result in layout.themes:
-        mismatch = result.verdict is Verdict.MISMATCH
+        marked = MARKED.get(result.verdict)
         ax.text(
             -0.03,
             y,
             _wrap(result.theme.title(language)),
             transform=left,
             fontsize=TITLE_SIZE,
-            fontweight="bold" if mismatch else "normal",
-            color=MISMATCH_COLOUR if mismatch else TEXT_COLOUR,
+            fontweight="bold" if marked else "normal",
+            color=marked[1] if marked else TEXT_COLOUR,
             va="center",
             ha="right",
             multialignment="right",
         )
 
 
-def _mismatches(ax: Axes, layout: _Layout) -> None:
-    """A band behind each mismatched theme and its gap on the right."""
+class _Plain(Protocol):
+    def __call__(self, key: str, /, **values: object) -> str: ...
+
+
+def _bands(ax: Axes, layout: _Layout, t: _Plain) -> None:
+    """A band behind each mismatch, shared strength and shared concern; a mismatch's gap right."""
     for y, result in layout.themes:
+        marked = MARKED.get(result.verdict)
+        if marked is None:
+            continue
+        ax.axhspan(y - 0.45, y + 0.45, color=marked[0], zorder=0.5, linewidth=0)
         if result.verdict is Verdict.MISMATCH:
-            ax.axhspan(y - 0.45, y + 0.45, color=MISMATCH_BAND, zorder=0.5, linewidth=0)
             ax.text(
                 5.5,
                 y,
-                f"Δ{result.gap}",
+                t("chart_gap", gap=result.gap),
                 fontsize=TITLE_SIZE,
                 fontweight="bold",
                 color=MISMATCH_COLOUR,
@@ -159,8 +219,9 @@ def _mismatches(ax: Axes, layout: _Layout) -> None:
             )
 
 
-def _scores(ax: Axes, layout: _Layout) -> None:
-    """A link between both scores of each theme, then each partner's scores as markers."""
+def _scores(ax: Axes, layout: _Layout, t: _Plain) -> None:
+    """A link between both scores of each theme, then each partner's scores as markers; an
+    answer without a score is a hollow marker at the edge with its state in words."""
     from matplotlib.collections import LineCollection
 
     links, colours, widths = [], [], []
@@ -175,9 +236,10 @@ def _scores(ax: Axes, layout: _Layout) -> None:
             widths.append(4.0 if mismatch else 2.5)
         shift = SAME_SCORE_SHIFT if a is not None and a == b else 0.0
         for score, dx, points in ((a, -shift, social), (b, shift, business)):
-            if score is not None:  # a skipped answer is simply absent
+            if score is not None:
                 points[0].append(score + dx)
                 points[1].append(y)
+        _unscored(ax, y, result, t)
     ax.add_collection(
         LineCollection(links, colors=colours, linewidths=widths, capstyle="round", zorder=2)
     )
@@ -198,18 +260,61 @@ def _scores(ax: Axes, layout: _Layout) -> None:
         )
 
 
-def _legend(figure: Figure, comparison: Comparison, social: str, business: str) -> None:
+def _unscored(ax: Axes, y: float, result: ThemeResult, t: _Plain) -> None:
+    """Each answer without a score as a hollow marker with its state ("skipped") in words:
+    the social enterprise's on the left, the business's on the right, unless the other
+    partner's score sits there."""
+    a, b = result.social_score, result.business_score
+    sides = (
+        (answer_state(result.social), SOCIAL_COLOUR, "o", b is None or b >= 3),
+        (answer_state(result.business), BUSINESS_COLOUR, "s", a is not None and a >= 3),
+    )
+    for state, colour, marker, left in sides:
+        if state is AnswerState.SCORED:
+            continue
+        x, dx, align = (UNSCORED_X[0], 0.14, "left") if left else (UNSCORED_X[1], -0.14, "right")
+        ax.plot(
+            [x],
+            [y],
+            marker=marker,
+            markersize=MARKER_SIZE - 2,
+            markerfacecolor="white",
+            markeredgecolor=colour,
+            markeredgewidth=2,
+            linestyle="",
+            zorder=3,
+        )
+        ax.text(
+            x + dx,
+            y,
+            t(f"report_state_{state.value}"),
+            fontsize=STATE_SIZE,
+            fontstyle="italic",
+            color=colour,
+            va="center",
+            ha=align,
+            zorder=3,
+        )
+
+
+def _legend(
+    figure: Figure,
+    layout: _Layout,
+    comparison: Comparison,
+    who: list[str],
+    t: _Plain,
+) -> None:
+    """Who is who (role and name, from ``_lines``), then what the bands mean."""
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     handles = [
         Line2D([], [], marker="o", color=SOCIAL_COLOUR, linestyle="", markersize=MARKER_SIZE),
         Line2D([], [], marker="s", color=BUSINESS_COLOUR, linestyle="", markersize=MARKER_SIZE),
-        Line2D([], [], color=MISMATCH_COLOUR, linewidth=4),
     ]
-    labels = [_name(social), _name(business), f"Δ ≥ {comparison.thresholds.mismatch_gap}"]
-    figure.legend(
+    top = figure.legend(
         handles,
-        labels,
+        who,
         loc="upper left",
         bbox_to_anchor=(0.02, 0.995),
         fontsize=LEGEND_SIZE,
@@ -218,11 +323,45 @@ def _legend(figure: Figure, comparison: Comparison, social: str, business: str) 
         borderaxespad=0.2,
         labelcolor=TEXT_COLOUR,
     )
+    figure.add_artist(top)
+    key = [
+        Patch(facecolor=MISMATCH_BAND, edgecolor=MISMATCH_COLOUR, linewidth=2),
+        Patch(facecolor=STRENGTH_BAND, edgecolor=STRENGTH_COLOUR, linewidth=2),
+        Patch(facecolor=CONCERN_BAND, edgecolor=CONCERN_COLOUR, linewidth=2),
+    ]
+    words = [
+        t("chart_legend_mismatch", gap=comparison.thresholds.mismatch_gap),
+        t("chart_legend_shared_strength"),
+        t("chart_legend_shared_concern"),
+    ]
+    figure.legend(
+        key,
+        [_printable(w) for w in words],
+        loc="upper left",
+        bbox_to_anchor=(0.02, 1 - (KEY_TOP_IN + layout.top_in - TOP_IN) / layout.height_in),
+        ncols=3,
+        fontsize=KEY_SIZE,
+        frameon=False,
+        handlelength=1.4,
+        handletextpad=0.4,
+        columnspacing=1.2,
+        borderaxespad=0.2,
+        labelcolor=TEXT_COLOUR,
+    )
 
 
-def _name(name: str) -> str:
-    name = _printable(name)
-    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1].rstrip() + "…"
+def _lines(text: str) -> str:
+    """``text`` wrapped to at most LEGEND_LINES lines, shortened with "…" beyond them."""
+    lines = textwrap.wrap(_printable(text), LEGEND_CHARS, break_on_hyphens=False)
+    if len(lines) > LEGEND_LINES:
+        last = lines[LEGEND_LINES - 1][: LEGEND_CHARS - 1].rstrip() + "…"
+        lines = [*lines[: LEGEND_LINES - 1], last]
+    return "\n".join(lines)
+
+
+@cache
+def _messages() -> Messages:
+    return load_messages()
 
 
 def _wrap(title: str) -> str:

@@ -1,124 +1,58 @@
 """Where two partners' expectations meet and where they differ, theme by theme.
 
-Pure and fast: plain values in, plain values out. The rule (see CANVAS-NOTES, "Mismatched
-expectations"): a gap of two points or more on the 1-5 scale, or answers on opposite sides of
-neutral, is a mismatch; both agreeing is a shared strength, both disagreeing a shared concern.
+Pure and fast: plain values in, plain values out. The verdict per theme lives in
+``flows.verdicts``, the meeting agenda in ``flows.agenda``; both are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
-from flows.canvas import Canvas, Part, Text, Theme
+from flows.agenda import (
+    AGENDA_SIZE,
+    AgendaItem,
+    AmbitionGap,
+    AmbitionResult,
+    Direction,
+    agenda,
+    ambition_result,
+    current_phases,
+)
+from flows.canvas import Canvas, Part, Theme
 from flows.model import Answer
+from flows.verdicts import (
+    DEFAULT,
+    SCORED,
+    Movement,
+    State,
+    Tally,
+    ThemeResult,
+    Thresholds,
+    Verdict,
+    classify,
+    state_of,
+)
 
-
-class Verdict(StrEnum):
-    """What the two answers to one theme say together."""
-
-    MISMATCH = "mismatch"
-    SHARED_STRENGTH = "shared_strength"
-    SHARED_CONCERN = "shared_concern"
-    ALIGNED = "aligned"
-    INCOMPLETE = "incomplete"  # one or both skipped the theme or have not answered it yet
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Every number the verdicts depend on, in one place."""
-
-    mismatch_gap: int = 2  # a third of the 1-5 scale or more
-    agree_min: int = 4  # 4 and 5 agree
-    disagree_max: int = 2  # 1 and 2 disagree
-
-
-DEFAULT = Thresholds()
-
-
-def classify(a: int | None, b: int | None, t: Thresholds = DEFAULT) -> Verdict:
-    """The verdict for two scores on the 1-5 scale; None is a skipped or missing answer."""
-    if a is None or b is None:
-        return Verdict.INCOMPLETE
-    low, high = sorted((a, b))
-    if high - low >= t.mismatch_gap:
-        return Verdict.MISMATCH
-    if high >= t.agree_min and low <= t.disagree_max:  # opposite sides of neutral
-        return Verdict.MISMATCH
-    if low >= t.agree_min:
-        return Verdict.SHARED_STRENGTH
-    if high <= t.disagree_max:
-        return Verdict.SHARED_CONCERN
-    return Verdict.ALIGNED
-
-
-@dataclass(frozen=True, slots=True)
-class ThemeResult:
-    """Both partners' answers to one theme (None: not answered) and what they say together."""
-
-    theme: Theme
-    social: Answer | None
-    business: Answer | None
-    verdict: Verdict
-    gap: int | None  # |social - business| when both scored
-
-    @property
-    def social_score(self) -> int | None:
-        return self.social.score if self.social else None
-
-    @property
-    def business_score(self) -> int | None:
-        return self.business.score if self.business else None
-
-    @property
-    def social_note(self) -> str | None:
-        return _note(self.social)
-
-    @property
-    def business_note(self) -> str | None:
-        return _note(self.business)
-
-
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """How many themes of a group got each verdict."""
-
-    counts: Mapping[Verdict, int]  # every verdict present, zero included
-
-    @property
-    def complete(self) -> int:
-        """Themes both partners scored."""
-        return sum(self.counts.values()) - self.counts[Verdict.INCOMPLETE]
-
-    @property
-    def alignment(self) -> float | None:
-        """Share of the complete themes that are not a mismatch (0..1); None without any."""
-        if not self.complete:
-            return None
-        return 1 - self.counts[Verdict.MISMATCH] / self.complete
-
-
-@dataclass(frozen=True, slots=True)
-class Movement:
-    """Score change since the previous round (new - old); None when either is missing."""
-
-    social: int | None
-    business: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class AgendaItem:
-    """One theme to talk about, with what each partner said and a question to open with."""
-
-    theme: Theme
-    verdict: Verdict
-    gap: int | None
-    social_score: int | None
-    business_score: int | None
-    social_note: str | None
-    business_note: str | None
-    question: Text  # the theme's reflection question, to open the conversation
+__all__ = [
+    "AGENDA_SIZE",
+    "DEFAULT",
+    "SCORED",
+    "AgendaItem",
+    "AmbitionGap",
+    "AmbitionResult",
+    "Comparison",
+    "Direction",
+    "Movement",
+    "State",
+    "Tally",
+    "ThemeResult",
+    "Thresholds",
+    "Verdict",
+    "classify",
+    "compare",
+    "state_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +64,27 @@ class Comparison:
     phases: Mapping[str, Tally]  # by phase id, in canvas order
     parts: Mapping[Part, Tally]
     movement: Mapping[str, Movement] | None  # by theme id; None without a previous round
+    # The themes to talk about, most important first. With an ambition gap (always the first
+    # item of the meeting) this holds one item fewer, so that the whole agenda stays within
+    # AGENDA_SIZE: ``len(agenda) + (ambition_gap is not None) <= AGENDA_SIZE``.
     agenda: tuple[AgendaItem, ...]
     thresholds: Thresholds = DEFAULT
+    ambitions: tuple[AmbitionResult, ...] = ()  # in canvas order
+    ambition_gap: AmbitionGap | None = None
+    current_phases: frozenset[str] = frozenset()  # the phases the partners say they are in
 
     @property
     def counts(self) -> Mapping[Verdict, int]:
         return self.total.counts
+
+    @property
+    def strengths(self) -> tuple[ThemeResult, ...]:
+        return tuple(r for r in self.results if r.verdict is Verdict.SHARED_STRENGTH)
+
+    @property
+    def agenda_size(self) -> int:
+        """Items on the whole agenda, the ambition gap included."""
+        return len(self.agenda) + (self.ambition_gap is not None)
 
     def in_phase(self, phase_id: str) -> tuple[ThemeResult, ...]:
         return tuple(r for r in self.results if r.theme.phase == phase_id)
@@ -158,21 +107,24 @@ def compare(
         _result(theme, by_social.get(theme.id), by_business.get(theme.id), thresholds)
         for theme in canvas.themes
     )
+    ambitions = tuple(
+        ambition_result(a, by_social.get(a.id), by_business.get(a.id)) for a in canvas.ambitions
+    )
+    differing = tuple(r for r in ambitions if r.differs)
+    gap = AmbitionGap(differing) if differing else None
+    current = current_phases(ambitions)
     return Comparison(
         results=results,
         total=_tally(results),
         phases={p.id: _tally(r for r in results if r.theme.phase == p.id) for p in canvas.phases},
         parts={part: _tally(r for r in results if r.theme.part is part) for part in Part},
         movement=None if previous is None else _movement(canvas, by_social, by_business, previous),
-        agenda=_agenda(results),
+        agenda=agenda(results, current, AGENDA_SIZE - (gap is not None), thresholds),
         thresholds=thresholds,
+        ambitions=ambitions,
+        ambition_gap=gap,
+        current_phases=current,
     )
-
-
-def _note(answer: Answer | None) -> str | None:
-    if answer is None or answer.note is None or not answer.note.strip():
-        return None
-    return answer.note.strip()
 
 
 def _by_theme(answers: Sequence[Answer]) -> dict[str, Answer]:
@@ -191,7 +143,12 @@ def _result(
     a = social.score if social else None
     b = business.score if business else None
     gap = None if a is None or b is None else abs(a - b)
-    return ThemeResult(theme, social, business, classify(a, b, thresholds), gap)
+    verdict = classify(a, b, thresholds)
+    if verdict is Verdict.INCOMPLETE:
+        states = {state_of(social), state_of(business)}
+        if State.UNANSWERED not in states:
+            verdict = Verdict.NOT_YET if State.NOT_YET in states else Verdict.SKIPPED
+    return ThemeResult(theme, social, business, verdict, gap)
 
 
 def _tally(results: Iterable[ThemeResult]) -> Tally:
@@ -221,26 +178,3 @@ def _movement(
         )
         for t in canvas.themes
     }
-
-
-def _agenda(results: tuple[ThemeResult, ...]) -> tuple[AgendaItem, ...]:
-    """Mismatches, largest gap first (ties in canvas order), then shared concerns in order."""
-    mismatches = sorted(
-        (r for r in results if r.verdict is Verdict.MISMATCH),
-        key=lambda r: -(r.gap or 0),  # sorted() is stable: ties keep canvas order
-    )
-    concerns = [r for r in results if r.verdict is Verdict.SHARED_CONCERN]
-    return tuple(_agenda_item(r) for r in [*mismatches, *concerns])
-
-
-def _agenda_item(result: ThemeResult) -> AgendaItem:
-    return AgendaItem(
-        theme=result.theme,
-        verdict=result.verdict,
-        gap=result.gap,
-        social_score=result.social_score,
-        business_score=result.business_score,
-        social_note=result.social_note,
-        business_note=result.business_note,
-        question=result.theme.question,
-    )

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from flows.actions import Action, Send, SendDocument, SendPhoto
+from flows.actions import Action, Keyboard, Send, SendDocument, SendPhoto
 from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
+from flows.chat_summary import first_message, render_detail
 from flows.compare import Comparison, compare
-from flows.messages import Messages
+from flows.messages import Markup, Messages
 from flows.model import Answer, Member, Partnership, Role
 from flows.report import render_answers_csv, render_report_html
 from flows.repository import Repository
-from flows.summary import headline, render_summary
+from flows.summary import headline
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +54,19 @@ class Combined:
     complete: bool  # both partners finished the round
 
 
+# The button under the first summary message that shows the detail (``Summaries.detail``);
+# the transport-facing layer that knows the button kinds supplies it. None: no button, and
+# the first message points to the report instead.
+DetailKeyboard = Callable[["Combined", Language], Keyboard]
+
+
 class Summaries:
-    """Builds the summary actions for a partnership's members."""
+    """Builds the summary actions for a partnership's members.
+
+    Each reader gets at most three messages: the first summary message (ambitions, counts,
+    the top of the agenda, what to do next), the picture right after it, and for the roles
+    in ``report_for`` the report. The rest is one tap away (``detail``).
+    """
 
     def __init__(
         self,
@@ -62,12 +75,15 @@ class Summaries:
         messages: Messages,
         timezone: ZoneInfo,
         chart: ChartRenderer = render_chart,
+        *,
+        detail_keyboard: DetailKeyboard | None = None,
     ) -> None:
         self.repo = repo
         self.canvas = canvas
         self.messages = messages
         self.timezone = timezone
         self.chart = chart
+        self.detail_keyboard = detail_keyboard
 
     async def combine(self, partnership: Partnership) -> Combined:
         members = await self.repo.members(partnership.id)
@@ -95,19 +111,76 @@ class Summaries:
         readers: list[tuple[Member, Language]],
         *,
         report_for: frozenset[Role] = frozenset({Role.FACILITATOR}),
+        lead: Callable[[Language], str] | None = None,
     ) -> list[Action]:
-        """Summary text and picture for each reader; the report for the roles named."""
+        """The first message and the picture for each reader; the report for the roles named.
+
+        The first message opens with ``lead`` (a line of HTML in the reader's language), such
+        as the news that both partners are done or the briefing before a meeting.
+        """
         charts: dict[Language, bytes] = {}
         actions: list[Action] = []
         for member, language in readers:
             if language not in charts:
                 charts[language] = await self.picture(combined, language)
-            actions.extend(self._texts(combined, member.user_id, language))
+            opening = lead(language) if lead else None
+            actions.append(self.first(combined, member.user_id, language, lead=opening))
             caption = str(headline(combined.comparison, self.messages, language))
             actions.append(SendPhoto(member.user_id, charts[language], caption[:CAPTION_LIMIT]))
             if member.role in report_for:
                 actions.append(await self.report(combined, member, language, charts[language]))
         return actions
+
+    def first(
+        self, combined: Combined, chat_id: int, language: Language, *, lead: str | None = None
+    ) -> Send:
+        text = first_message(
+            combined.comparison,
+            self.canvas,
+            self.messages,
+            language,
+            social_name=combined.social_name,
+            business_name=combined.business_name,
+            incomplete=not combined.complete,
+            detail_button=self.detail_keyboard is not None and combined.complete,
+            lead=lead,
+        )
+        keyboard: Keyboard = ()
+        if self.detail_keyboard is not None and combined.complete:
+            keyboard = self.detail_keyboard(combined, language)
+        return Send(chat_id, text, keyboard)
+
+    def detail(self, combined: Combined, chat_id: int, language: Language) -> Send:
+        """The whole agenda with notes, opening questions and next steps, and every theme in one
+        line: what the button under the first message shows, in one message."""
+        text = render_detail(
+            combined.comparison,
+            self.canvas,
+            self.messages,
+            language,
+            social_name=combined.social_name,
+            business_name=combined.business_name,
+        )
+        return Send(chat_id, text)
+
+    def progress(self, combined: Combined, language: Language) -> Markup:
+        """Who has answered how much of the round: one line per partner, nothing of what."""
+        total = len(self.canvas.themes)
+        lines = []
+        for member in combined.members:
+            if not member.role.answers:
+                continue
+            social = member.role is Role.SOCIAL
+            answered = sum(
+                1 for r in combined.comparison.results if (r.social if social else r.business)
+            )
+            key = "briefing_progress_line_done" if member.finished_at else "briefing_progress_line"
+            lines.append(
+                self.messages(
+                    key, language, name=member.organisation, answered=answered, total=total
+                )
+            )
+        return Markup("\n".join(lines))
 
     async def picture(self, combined: Combined, language: Language) -> bytes:
         """The chart, rendered in a worker thread so the event loop keeps serving others."""
@@ -119,18 +192,6 @@ class Summaries:
             social_name=combined.social_name,
             business_name=combined.business_name,
         )
-
-    def _texts(self, combined: Combined, chat_id: int, language: Language) -> list[Send]:
-        texts = render_summary(
-            combined.comparison,
-            self.canvas,
-            self.messages,
-            language,
-            social_name=combined.social_name,
-            business_name=combined.business_name,
-            incomplete=not combined.complete,
-        )
-        return [Send(chat_id, text) for text in texts]
 
     async def report(
         self, combined: Combined, member: Member, language: Language, chart: bytes | None = None

@@ -152,16 +152,18 @@ class Journey:
         return await self._tell_both_done(claimed)
 
     async def _tell_both_done(self, partnership: Partnership) -> list[Action]:
-        """Both partners finished: everyone gets the summary, the facilitator the report too."""
+        """Both partners finished: everyone gets the summary, the facilitator the report too.
+
+        The first summary message itself says that both are done: three messages at most.
+        """
         combined = await self.summaries.combine(partnership)
         readers = [(m, await self._language_of(m.user_id)) for m in combined.members]
-        replies: list[Action] = []
-        for member, language in readers:
+
+        def done(language: Language) -> str:
             header = _header(self.texts.messages, language, combined.members)
-            replies.append(
-                Send(member.user_id, self.texts.messages("both_done", language, header=header))
-            )
-        replies.extend(await self.summaries.for_readers(combined, readers))
+            return self.texts.messages("both_done", language, header=header)
+
+        replies: list[Action] = await self.summaries.for_readers(combined, readers, lead=done)
         logger.info(
             "summary of partnership %s round %s delivered", partnership.id, partnership.round
         )
@@ -436,12 +438,12 @@ class Journey:
         return replies
 
     async def purge_inactive(self, now: datetime) -> int:
-        """Delete partnerships without activity for the retention period (a daily job)."""
+        """Delete partnerships without activity for the retention period, then the people
+        left in none who were as quiet (a daily job); return how many partnerships went."""
         ids = await self.repo.inactive_partnerships(now - self.retention)
-        if not ids:
-            return 0
-        deleted = await self.repo.delete_partnerships(ids)
-        logger.info("retention: %d inactive partnerships deleted", deleted)
+        deleted = await self.repo.delete_partnerships(ids) if ids else 0
+        purged = await self.repo.purge_participants(now - self.retention)
+        logger.info("retention: %d partnerships and %d people deleted", deleted, purged)
         return deleted
 
     async def _new_round(self, s: Session) -> None:

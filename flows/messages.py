@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from flows.canvas import LANGUAGES, Language, Text
 from flows.errors import ContentError
 
-MESSAGE_FILES = ("content/messages.toml", "content/summary.toml")
+MESSAGE_FILES = ("content/messages.toml", "content/summary.toml", "content/report.toml")
 
 
 class Markup(str):

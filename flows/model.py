@@ -82,6 +82,8 @@ ERASED: Final = 0
 
 @dataclass(frozen=True, slots=True)
 class Invite:
+    # The secret of the link when made; read back from storage, its SHA-256 digest (only
+    # the digest is stored). Writing back an invite that was read updates the same row.
     token: str
     partnership_id: str
     role: Role  # the role this link admits
@@ -137,9 +139,10 @@ class Changes:
     Each row list is an upsert by the row's natural key:
     participants by user_id; partnerships by id; members by (partnership_id, user_id);
     invites by token; answers by (partnership_id, round, user_id, theme_id).
-    ``reminded`` and ``briefed`` are targeted updates of a few columns, applied after the
-    upserts: the scheduled jobs that make them read rows a while before they write, and a
-    whole-row write would undo what the participants did meanwhile (finishing, a new round).
+    ``reminded``, ``briefed``, ``unreachable`` and ``reopened`` are targeted updates of a few
+    columns of existing rows, applied after the upserts: the scheduled jobs that make them
+    read rows a while before they write, and a whole-row write would undo what the
+    participants did meanwhile (finishing, a new round) or bring back an erased member.
     """
 
     participants: list[Participant] = field(default_factory=list)
@@ -153,6 +156,11 @@ class Changes:
     reminded: list[Reminded] = field(default_factory=list)
     # (partnership id, moment): sets briefed_at of an existing partnership.
     briefed: list[tuple[str, datetime]] = field(default_factory=list)
+    # (partnership id, user id, unreachable): sets the flag of an existing member only, so
+    # marking a member who was erased meanwhile cannot bring their row back.
+    unreachable: list[tuple[str, int, bool]] = field(default_factory=list)
+    # Partnership ids whose existing members' finished_at is cleared (a new round).
+    reopened: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
@@ -163,4 +171,6 @@ class Changes:
             or self.answers
             or self.reminded
             or self.briefed
+            or self.unreachable
+            or self.reopened
         )

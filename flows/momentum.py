@@ -13,6 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from flows.actions import Action, Button, Kind, Send, encode
@@ -106,11 +107,22 @@ class Momentum:
             when = _local(partnership.meeting_at, self.timezone)
             facilitators = [m for m in combined.members if m.role is Role.FACILITATOR]
             readers = [(m, await self.language_of(m.user_id)) for m in facilitators]
-            for member, language in readers:
-                actions.append(
-                    Send(member.user_id, self.messages("briefing", language, when=when))
+            if combined.complete:
+                actions.extend(
+                    await self.summaries.for_readers(
+                        combined,
+                        readers,
+                        lead=partial(self._briefing_ready, when=when),
+                    )
                 )
-            actions.extend(await self.summaries.for_readers(combined, readers))
+            else:
+                # Nothing of an unfinished round is shown to anyone: progress only.
+                for member, language in readers:
+                    progress = self.summaries.progress(combined, language)
+                    text = self.messages(
+                        "briefing_progress", language, when=when, progress=progress
+                    )
+                    actions.append(Send(member.user_id, text))
             for member in behind:
                 language = await self.language_of(member.user_id)
                 text = self.messages("meeting_reminder", language, when=when)
@@ -138,6 +150,9 @@ class Momentum:
             await self.repo.commit(changes)
             logger.info("%d reminders due", len(changes.reminded))
         return actions
+
+    def _briefing_ready(self, language: Language, *, when: str) -> str:
+        return self.messages("briefing_ready", language, when=when)
 
     def _keyboard(self, member: Member, language: Language) -> tuple[tuple[Button, ...], ...]:
         return (

@@ -95,3 +95,10 @@ class Repository(Protocol):
         ``ids`` existed (and are now deleted).
         """
         ...
+
+    async def purge_participants(self, before: datetime) -> int:
+        """Delete the participant rows of people in no partnership, quiet since ``before``.
+
+        Quiet: ``updated_at`` before ``before``, or none. Returns how many were deleted.
+        """
+        ...

@@ -1,7 +1,7 @@
-"""The comparison as Telegram messages (HTML parse mode), in the reader's language.
+"""The comparison's shared pieces, in the reader's language: per-theme rows, the headline.
 
 ``sections`` prepares each theme's data once (titles, scale words, verdict, notes, movement);
-the summary here, the report and the CSV export all render from it.
+the chat summary (``flows.chat_summary``), the report and the CSV export all render from it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ MARKERS = {
     Verdict.SHARED_STRENGTH: "🟢",
     Verdict.SHARED_CONCERN: "🟠",
     Verdict.ALIGNED: "⚪",
+    Verdict.NOT_YET: "⏸",
+    Verdict.SKIPPED: "⏭",
     Verdict.INCOMPLETE: "⏳",
 }
 FULL, EMPTY, NO_SCORE = "●", "○", "—"
@@ -129,9 +131,14 @@ def _row(
     def label(answer: Answer | None) -> str:
         if answer is not None and answer.score is not None:
             return canvas.scale[answer.score - 1](language)
-        return plain(
-            messages("summary_unanswered" if answer is None else "summary_skipped", language)
+        key = (
+            "summary_unanswered"
+            if answer is None
+            else "summary_not_yet"
+            if answer.not_yet
+            else "summary_skipped"
         )
+        return plain(messages(key, language))
 
     social = Cell(result.social_score, label(result.social), result.social_note, moved.social)
     business = Cell(
@@ -165,116 +172,6 @@ def headline(comparison: Comparison, messages: Messages, language: Language) -> 
         text = messages(f"summary_count_{verdict.value}_{form}", language, count=count)
         parts.append(f"{MARKERS[verdict]} {text}")
     return Markup(" · ".join(parts))
-
-
-# --- the summary ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Context:
-    messages: Messages
-    language: Language
-    social: str
-    business: str
-
-    def __call__(self, key: str, /, **values: object) -> Markup:
-        return self.messages(key, self.language, **values)
-
-
-def render_summary(
-    comparison: Comparison,
-    canvas: Canvas,
-    messages: Messages,
-    language: Language,
-    *,
-    social_name: str,
-    business_name: str,
-    incomplete: bool = False,
-) -> list[str]:
-    """The whole comparison as Telegram HTML messages, each within Telegram's length limit."""
-    ctx = _Context(messages, language, social_name, business_name)
-    prepared = sections(comparison, canvas, messages, language)
-    blocks = [_intro(comparison, canvas, ctx, incomplete)]
-    for section in prepared:
-        blocks.extend(_section_blocks(section, ctx))
-    blocks.extend(_agenda_blocks(agenda_rows(comparison, prepared), ctx))
-    return split_html(blocks)
-
-
-def _intro(comparison: Comparison, canvas: Canvas, ctx: _Context, incomplete: bool) -> str:
-    lines = [ctx("summary_incomplete") + "\n"] if incomplete else []
-    lines.append(ctx("summary_title", social=ctx.social, business=ctx.business))
-    lines.append(headline(comparison, ctx.messages, ctx.language))
-    lowest, highest = canvas.scale[0], canvas.scale[-1]
-    lines.append(
-        ctx(
-            "summary_how_to_read",
-            lowest=dots(1),
-            low=lowest(ctx.language),
-            highest=dots(5),
-            high=highest(ctx.language),
-        )
-    )
-    if comparison.movement is not None:
-        lines.append(ctx("summary_movement_legend"))
-    return "\n".join(lines)
-
-
-def _section_blocks(section: Section, ctx: _Context) -> list[str]:
-    """The phase's heading kept together with its first theme, then the other themes."""
-    heading = ctx("summary_phase", title=section.title)
-    if section.alignment is not None:
-        alignment = ctx("summary_phase_alignment", percent=percent(section.alignment))
-        heading = Markup(f"{heading}\n{alignment}")
-    return _headed(heading, [_theme_block(row, ctx) for row in section.rows])
-
-
-def _headed(heading: str, blocks: list[str]) -> list[str]:
-    """``blocks`` with ``heading`` joined to the first, so that a heading never ends a message."""
-    return [f"{heading}\n\n{blocks[0]}", *blocks[1:]] if blocks else [heading]
-
-
-def _theme_block(row: Row, ctx: _Context) -> str:
-    marker = MARKERS[row.result.verdict]
-    lines = [ctx("summary_theme", marker=marker, title=row.title, verdict=row.verdict_text)]
-    partners = ((ctx.social, row.social), (ctx.business, row.business))
-    for name, cell in partners:
-        lines.append(
-            ctx(
-                "summary_score",
-                name=name,
-                dots=dots(cell.score),
-                label=cell.label,
-                movement=f" {movement_mark(cell.change)}" if cell.change is not None else "",
-            )
-        )
-    lines.extend(ctx("summary_note", name=name, note=c.note) for name, c in partners if c.note)
-    return "\n".join(lines)
-
-
-def _score(score: int | None) -> str:
-    return NO_SCORE if score is None else str(score)
-
-
-def _agenda_blocks(rows: Sequence[Row], ctx: _Context) -> list[str]:
-    title = ctx("summary_agenda_title")
-    if not rows:
-        return _headed(title, [ctx("summary_agenda_empty")])
-    items: list[str] = [
-        ctx(
-            "summary_agenda_item",
-            number=number,
-            marker=MARKERS[row.result.verdict],
-            title=row.title,
-            social=ctx.social,
-            social_score=_score(row.social.score),
-            business=ctx.business,
-            business_score=_score(row.business.score),
-            question=row.question,
-        )
-        for number, row in enumerate(rows, start=1)
-    ]
-    return _headed(title, items)
 
 
 # --- splitting into messages ----------------------------------------------------------------

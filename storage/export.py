@@ -1,9 +1,12 @@
-"""Helpers the repository implementations share: the order of an export, distinct ids."""
+"""Helpers of export_user and delete_partnerships: the export's form and order, distinct ids."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Final
+
+from storage.errors import StorageError
 
 # How export_user orders its lists: by these keys of each dict, in turn.
 EXPORT_ORDER: Final[dict[str, tuple[str, ...]]] = {
@@ -36,3 +39,19 @@ def distinct_ids(ids: Sequence[str]) -> list[str]:
     if isinstance(ids, str):
         raise TypeError("pass a sequence of partnership ids, not one id")
     return list(dict.fromkeys(ids))
+
+
+def export_of(user_id: int, text: str) -> dict[str, object]:
+    """export_user's result from the JSON text of ``SELECT_EXPORT`` (0/1 flags as bools)."""
+    raw = json.loads(text)
+    if not isinstance(raw, dict):
+        raise StorageError("export is not a JSON object")
+    for membership in raw["memberships"]:
+        for flag in ("reminders_off", "unreachable"):
+            membership[flag] = bool(membership[flag])
+    for answer in raw["answers"]:
+        answer["not_yet"] = bool(answer["not_yet"])
+    for invite in raw["invites"]:
+        for flag in ("used", "revoked"):
+            invite[flag] = bool(invite[flag])
+    return sort_export({"user_id": user_id, **raw})

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from storage.codecs import sha256_hex
 from storage.errors import MigrationError
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE answers ADD COLUMN not_yet INTEGER NOT NULL DEFAULT 0 CHECK (not_yet IN (0, 1));
     """,
+    # 6: the retention purge finds participants quiet since before a moment.
+    """
+    CREATE INDEX participants_by_activity ON participants (coalesce(updated_at, ''));
+    """,
+    # 7: invite tokens are stored as their SHA-256 digest (sha256_hex: registered by migrate).
+    """
+    UPDATE invites SET token = sha256_hex(token);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -169,6 +178,7 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     rolled back; earlier ones stay applied).
     """
     try:
+        await conn.create_function("sha256_hex", 1, sha256_hex, deterministic=True)
         await conn.execute(_CREATE_VERSION_TABLE)
         version = await current_version(conn)
     except sqlite3.Error as exc:

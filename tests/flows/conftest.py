@@ -1,10 +1,11 @@
-"""A small canvas and a journey wired to the in-memory repository, with a fixed clock."""
+"""A small canvas and a journey wired to SQLite in a temporary folder, with a fixed clock."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from flows.canvas import Canvas, parse_canvas
 from flows.events import ButtonTapped, Command, CommandSent, TextSent, User
 from flows.journey import Journey
 from flows.messages import Messages, load_messages
-from storage.memory import InMemoryRepository
+from storage.sqlite import SqliteRepository
 
 CANVAS_HEADER = """
 version = "test.1"
@@ -49,6 +50,8 @@ part = "partnership"
 title = {nl = "Selectie", en = "Selection"}
 statement = {nl = "Wij passen bij elkaar.", en = "We fit together."}
 question = {nl = "Waarom juist wij?", en = "Why us?"}
+gist = {nl = "ziet een goede match", en = "sees a good match"}
+next_step = {nl = "Bespreek de match.", en = "Discuss the match."}
 [[themes]]
 id = "resources"
 phase = "orientation"
@@ -56,6 +59,8 @@ part = "resources"
 title = {nl = "Middelen", en = "Resources"}
 statement = {nl = "Onze middelen vullen elkaar aan.", en = "Our resources complement."}
 question = {nl = "Wat brengt ieder in?", en = "What does each bring?"}
+gist = {nl = "ziet elkaar aanvullen", en = "sees each other complement"}
+next_step = {nl = "Maak een lijst.", en = "Make a list."}
 [[themes]]
 id = "trust"
 phase = "integration"
@@ -63,6 +68,8 @@ part = "partnership"
 title = {nl = "Vertrouwen", en = "Trust"}
 statement = {nl = "Wij vertrouwen elkaar.", en = "We trust each other."}
 question = {nl = "Wat maakt vertrouwen?", en = "What builds trust?"}
+gist = {nl = "vertrouwt de partner", en = "trusts the partner"}
+next_step = {nl = "Bespreek een tegenslag.", en = "Discuss a setback."}
 """
 )
 
@@ -96,8 +103,12 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def repo() -> InMemoryRepository:
-    return InMemoryRepository()
+async def repo(tmp_path: Path) -> AsyncIterator[SqliteRepository]:
+    sqlite = await SqliteRepository.open(tmp_path / "canvas.sqlite3")
+    try:
+        yield sqlite
+    finally:
+        await sqlite.close()
 
 
 JourneyFactory = Callable[[], Journey]
@@ -105,7 +116,7 @@ JourneyFactory = Callable[[], Journey]
 
 @pytest.fixture
 def make_journey(
-    repo: InMemoryRepository, canvas: Canvas, messages: Messages, clock: Clock
+    repo: SqliteRepository, canvas: Canvas, messages: Messages, clock: Clock
 ) -> JourneyFactory:
     """A new Journey on the same repository, as after a restart."""
     tokens = (f"tok{n:04d}" for n in itertools.count())

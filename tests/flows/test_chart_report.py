@@ -6,12 +6,17 @@ import asyncio
 import base64
 import csv
 import io
+import re
 import struct
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from flows.chart import render_chart
+from flows.canvas import Ambition, Option, Text
+from flows.chart import chart_figure, render_chart
 from flows.compare import Comparison, compare
+from flows.messages import load_messages
+from flows.model import Answer
 from flows.report import render_answers_csv, render_report_html
 from tests.flows.test_compare import (
     BUSINESS,
@@ -21,25 +26,70 @@ from tests.flows.test_compare import (
     answers,
     build_canvas,
 )
-from tests.flows.test_summary import MESSAGES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NAMES = {"social_name": "Werkbedrijf <Noord> & Co", "business_name": 'Bakkerij "De Vries"'}
 CANVAS_17 = build_canvas(SEVENTEEN)
 VOID = {"meta", "img", "br", "link", "input", "hr"}
+MESSAGES = load_messages()
 
 
-def comparison_17() -> Comparison:
-    """Every verdict, a skipped answer and notes, on a canvas of 17 themes."""
-    ids = [t.id for t in CANVAS_17.themes]
+IDS_17 = [t.id for t in CANVAS_17.themes]
+NOT_YET_THEME = IDS_17[7]  # the business found it not yet relevant; the social enterprise: 4
+UNANSWERED_THEME = IDS_17[-1]  # the business has not answered it yet
+
+
+def not_yet(answers: list[Answer], theme_id: str) -> list[Answer]:
+    return [replace(a, score=None, not_yet=True) if a.theme_id == theme_id else a for a in answers]
+
+
+def comparison_17(round_: int = 1) -> Comparison:
+    """Every verdict, a skip, a 'not yet relevant', an open theme and notes, on 17 themes."""
     pairs = [(5, 1), (4, 5), (1, 2), (3, 3), (None, 2), (2, 4)]
-    social = {t: pairs[i % 6][0] for i, t in enumerate(ids)}
-    business = {t: pairs[i % 6][1] for i, t in enumerate(ids)}
+    social = {t: pairs[i % 6][0] for i, t in enumerate(IDS_17)}
+    business = {t: pairs[i % 6][1] for i, t in enumerate(IDS_17) if t != UNANSWERED_THEME}
     return compare(
         CANVAS_17,
-        answers(SOCIAL, social, {ids[0]: "Wij <willen> meer & sneller"}),
-        answers(BUSINESS, business, {ids[0]: "=1+1 is twee"}),
+        answers(SOCIAL, social, {IDS_17[0]: "Wij <willen> meer & sneller"}, round_),
+        not_yet(answers(BUSINESS, business, {IDS_17[0]: "=1+1 is twee"}, round_), NOT_YET_THEME),
     )
+
+
+def option(id_: str, nl: str) -> Option:
+    return Option(id=id_, label=Text(nl=nl, en=id_), explain=Text(nl="Uitleg.", en="Explain."))
+
+
+DEPTH = Ambition(
+    id="depth_now",
+    kind="depth",
+    title=Text(nl="Samenwerking nu", en="Partnership now"),
+    question=Text(nl="Hoe diep gaat het nu?", en="How deep now?"),
+    options=(option("transaction", "Transactie"), option("integration", "Integratie")),
+)
+IMPACT = Ambition(
+    id="impact",
+    kind="impact",
+    title=Text(nl="Impactniveau", en="Impact level"),
+    question=Text(nl="Welke impact telt?", en="Which impact counts?"),
+    options=(option("micro", "Medewerker"), option("macro", "Samenleving")),
+)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Both partners' choice for one ambition, as the comparison will hold it."""
+
+    ambition: Ambition
+    social: Option | None
+    business: Option | None
+    social_note: str | None = None
+    business_note: str | None = None
+
+
+AMBITIONS = (
+    Pair(DEPTH, DEPTH.options[0], DEPTH.options[1], "Wij <starten> net", None),
+    Pair(IMPACT, IMPACT.options[1], IMPACT.options[1]),
+)
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -48,6 +98,49 @@ def png_size(png: bytes) -> tuple[int, int]:
     assert (length, kind) == (13, b"IHDR")
     width, height = struct.unpack(">II", png[16:24])
     return width, height
+
+
+def chart_texts(comparison: Comparison, language: str = "nl", **names: str) -> list[str]:
+    names = names or NAMES
+    figure = chart_figure(comparison, CANVAS_17, language, messages=MESSAGES, **names)
+    found = [text.get_text() for text in figure.findobj(match=lambda a: hasattr(a, "get_text"))]
+    return [text for text in found if text]
+
+
+def test_chart_legend_names_roles_and_says_what_the_bands_mean():
+    """The legend names each role with its organisation and words the bands, without a Δ."""
+    texts = chart_texts(comparison_17())
+    assert "sociale onderneming: Werkbedrijf <Noord> & Co" in texts
+    assert 'reguliere onderneming: Bakkerij "De Vries"' in texts
+    assert "verschil van 2 of meer" in texts
+    assert "gedeelde sterkte" in texts
+    assert "gedeelde zorg" in texts
+    assert not [text for text in texts if "Δ" in text]
+    english = chart_texts(comparison_17(), "en")
+    assert "difference of 2 or more" in english
+    assert "social enterprise: Werkbedrijf <Noord> & Co" in english
+
+
+def test_chart_shows_skips_not_yet_relevant_and_open_themes_in_words():
+    """An answer without a score is drawn with its state, one label per such answer."""
+    texts = chart_texts(comparison_17())
+    skipped = sum(1 for i in range(17) if i % 6 == 4)
+    assert texts.count("overgeslagen") == skipped
+    assert texts.count("nog niet relevant") == 1
+    assert texts.count("nog niet beantwoord") == 1
+
+
+def test_chart_wraps_long_names_instead_of_cutting_them_short():
+    """A long organisation name takes a second legend line and makes the chart taller."""
+    name = "Stichting Werkleerbedrijf De Groene Schakel Noord-Holland"
+    long = {"social_name": name, "business_name": "B"}
+    short = {"social_name": "A", "business_name": "B"}
+    tall = png_size(render_chart(comparison_17(), CANVAS_17, "nl", **long))
+    low = png_size(render_chart(comparison_17(), CANVAS_17, "nl", **short))
+    assert tall[1] > low[1]
+    labels = {t for t in chart_texts(comparison_17(), **long) if t.startswith("sociale")}
+    assert {label.replace("\n", " ") for label in labels} == {f"sociale onderneming: {name}"}
+    assert all("\n" in label for label in labels)
 
 
 def test_chart_is_a_portrait_png_of_phone_width():
@@ -110,9 +203,15 @@ class _Page(HTMLParser):
         self.text.append(data)
 
 
-def report(facilitator: bool = True, incomplete: bool = False, png: bytes = b"png") -> bytes:
+def report(
+    facilitator: bool = True,
+    incomplete: bool = False,
+    png: bytes = b"png",
+    comparison: Comparison | None = None,
+    ambitions: tuple[Pair, ...] = AMBITIONS,
+) -> str:
     return render_report_html(
-        comparison_17(),
+        comparison or comparison_17(),
         CANVAS_17,
         MESSAGES,
         "nl",
@@ -121,13 +220,14 @@ def report(facilitator: bool = True, incomplete: bool = False, png: bytes = b"pn
         generated_at=datetime(2026, 11, 2, 14, 5, tzinfo=UTC),
         meeting_at=datetime(2026, 11, 9, 10, 0, tzinfo=UTC),
         incomplete=incomplete,
+        ambitions=ambitions,
         **NAMES,
-    )
+    ).decode("utf-8")
 
 
-def parse(page: bytes) -> _Page:
+def parse(page: str) -> _Page:
     parser = _Page()
-    parser.feed(page.decode("utf-8"))
+    parser.feed(page)
     parser.close()
     assert not parser.errors
     assert not parser.stack
@@ -140,42 +240,108 @@ def test_report_is_a_well_formed_page_with_the_chart_embedded():
     parsed = parse(page)
     expected = base64.b64encode(PNG_SIGNATURE + b"chart-bytes").decode("ascii")
     assert parsed.images == [f"data:image/png;base64,{expected}"]
-    assert page.startswith(b"<!DOCTYPE html>")
-    assert b'<meta charset="utf-8">' in page
-    assert b"@media print" in page
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in page
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
 
 
 def test_report_escapes_names_and_notes():
     """Organisation names and notes appear escaped, so a note can never add markup."""
-    page = report().decode("utf-8")
+    page = report()
     assert "<willen>" not in page
+    assert "<Noord>" not in page
+    assert "<starten>" not in page
     assert "Wij &lt;willen&gt; meer &amp; sneller" in page
     assert "Werkbedrijf &lt;Noord&gt; &amp; Co" in page
     assert (
-        'alt="Grafiek: de scores van Werkbedrijf &lt;Noord&gt; &amp; Co en Bakkerij &quot;' in page
+        'alt="Grafiek: de scores van Werkbedrijf &lt;Noord&gt; &amp; Co en Bakkerij &#34;' in page
     )
-    text = "".join(parse(page.encode("utf-8")).text)
+    text = "".join(parse(page).text)
     assert "Wij <willen> meer & sneller" in text
+    assert "Wij <starten> net" in text
 
 
-def test_report_has_headline_phase_tables_agenda_and_notes_area():
-    """The report holds the headline, a table per phase, the agenda with questions, and dates."""
-    page = report().decode("utf-8")
-    assert "<title>Samenwerkingscanvas: Werkbedrijf &lt;Noord&gt; &amp; Co en Bakkerij" in page
-    assert "verschillen in verwachting" in page
-    assert page.count("<table>") == 3
-    assert "Wij zijn klaar voor ori0." in page
-    assert "Openingsvraag: Wat vraagt ori0 van ons?" in page
-    assert "Gemaakt op 02-11-2026 om 14:05 UTC" in page
-    assert "Gesprek gepland op 09-11-2026 om 10:00 UTC" in page
-    assert "Aantekeningen tijdens het gesprek" in page
-    assert "Nog niet compleet" not in page
+def test_report_puts_the_agenda_first_then_ambitions_chart_and_detail():
+    """The agenda comes before the ambitions, the ambitions before the chart, the chart before
+    the per-theme detail, and the notes area last."""
+    page = report()
+    order = [
+        page.index("Agenda voor het gesprek"),
+        page.index("Jullie ambities naast elkaar"),
+        page.index("<figure>"),
+        page.index("Alle thema"),
+        page.index("Aantekeningen tijdens het gesprek"),
+    ]
+    assert order == sorted(order)
+    assert page.index("Gedeelde sterktes: Thema ori1") < page.index('<ol class="agenda">')
+
+
+def test_report_agenda_follows_the_comparison_with_questions_and_both_notes():
+    """Each agenda item is one of the comparison's, in its order, with its opening question;
+    a difference in ambitions opens the agenda."""
+    comparison = comparison_17()
+    page = report(comparison=comparison)
+    agenda = page[page.index('<ol class="agenda">') : page.index("</ol>")]
+    titles = re.findall(r"<h3>(.*?)</h3>", agenda)
+    assert titles == ["Jullie ambities"] + [i.theme.title("nl") for i in comparison.agenda]
+    assert "Samenwerking nu" in agenda
+    assert "Openingsvraag: Wat vraagt ori0 van ons?" in agenda
+    first = agenda[agenda.index("Thema ori0") :]
+    assert "Wij &lt;willen&gt;" in first
+    assert "=1+1 is twee" in first
+
+
+def test_report_shows_ambitions_side_by_side_only_when_given():
+    """Both partners' choices stand side by side; without ambitions the section is left out."""
+    page = report()
+    section = page[page.index("Jullie ambities naast elkaar") : page.index("<figure>")]
+    assert section.index("Transactie") < section.index("Integratie")
+    assert section.count("Samenleving") == 2
+    bare = report(ambitions=())
+    assert "Jullie ambities naast elkaar" not in bare
+    assert "<h3>Jullie ambities</h3>" not in bare
+
+
+def test_report_has_no_wide_table_and_prints_on_a4():
+    """Themes are stacked cards rather than a wide table; print styles set A4 and page breaks."""
+    page = report()
+    assert "<table" not in page
+    assert page.count('<article class="card') == 17
+    assert "@media print" in page
+    assert "size: A4" in page
+    assert "break-before: page" in page
+
+
+def test_report_names_each_state_of_an_answer():
+    """A skip, 'not yet relevant' and an open theme each show in words in the theme's card."""
+    page = report()
+
+    def card(theme_id: str) -> str:
+        start = page.index(f"<h4>Thema {theme_id}</h4>")
+        return page[start : page.index("</article>", start)]
+
+    assert "nog niet relevant" in card(NOT_YET_THEME)
+    assert "overgeslagen" in card(IDS_17[4])
+    assert "nog niet beantwoord" in card(UNANSWERED_THEME)
+    assert "Niet door allebei gescoord" in card(UNANSWERED_THEME)
+
+
+def test_report_says_so_when_there_are_no_shared_strengths():
+    """A pair without any shared strength is told so instead of given a list."""
+    result = compare(
+        CANVAS_17,
+        answers(SOCIAL, dict.fromkeys(IDS_17, 3)),
+        answers(BUSINESS, dict.fromkeys(IDS_17, 3)),
+    )
+    page = report(comparison=result, ambitions=())
+    assert "Nog geen gedeelde sterktes" in page
+    assert "Gedeelde sterktes:" not in page
 
 
 def test_facilitator_copy_has_room_for_agreements():
     """Only the facilitator's copy has guidance and lines for agreements under each agenda item."""
-    facilitator = report(facilitator=True).decode("utf-8")
-    partner = report(facilitator=False).decode("utf-8")
+    facilitator = report(facilitator=True)
+    partner = report(facilitator=False)
     assert "Afspraken en acties" in facilitator
     assert "Voor de begeleider" in facilitator
     assert "Afspraken en acties" not in partner
@@ -183,9 +349,12 @@ def test_facilitator_copy_has_room_for_agreements():
 
 
 def test_report_says_when_it_is_incomplete():
-    """An incomplete comparison is flagged at the top of the report."""
-    page = report(incomplete=True).decode("utf-8")
-    assert page.index("Nog niet compleet") < page.index("<figure>")
+    """An incomplete comparison is flagged at the top of the report, dates in the header."""
+    page = report(incomplete=True)
+    assert page.index("Nog niet compleet") < page.index("Agenda voor het gesprek")
+    assert "Nog niet compleet" not in report()
+    assert "Gemaakt op 02-11-2026 om 14:05 UTC" in page
+    assert "Gesprek gepland op 09-11-2026 om 10:00 UTC" in page
 
 
 def read_csv(data: bytes, delimiter: str) -> list[list[str]]:
@@ -193,36 +362,64 @@ def read_csv(data: bytes, delimiter: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
 
 
-def test_csv_has_a_row_per_theme_with_both_answers():
-    """The CSV has a header and one row per theme with scores, notes, verdict and gap."""
-    data = render_answers_csv(comparison_17(), CANVAS_17, "en", messages=MESSAGES, **NAMES)
+def test_csv_has_a_row_per_partner_and_theme_with_round_role_and_state():
+    """Each theme has one row per partner, with the round, the role, the organisation and the
+    state of the answer; ambitions come first."""
+    data = render_answers_csv(
+        comparison_17(round_=3), CANVAS_17, "en", messages=MESSAGES, ambitions=AMBITIONS, **NAMES
+    )
     header, *rows = read_csv(data, ",")
     assert header == [
+        "Round",
+        "Role",
+        "Organisation",
         "Phase",
         "Part",
         "Theme id",
         "Theme",
         "Statement",
-        "Score Werkbedrijf <Noord> & Co",
-        "Note Werkbedrijf <Noord> & Co",
-        'Score Bakkerij "De Vries"',
-        'Note Bakkerij "De Vries"',
+        "Answer",
+        "Score",
+        "Score in words",
+        "Note",
         "Outcome",
         "Gap (points)",
     ]
-    assert len(rows) == 17
-    assert rows[0][:6] == [
+    assert len(rows) == 2 * 2 + 2 * 17
+    assert [row[5] for row in rows[:4]] == ["depth_now"] * 2 + ["impact"] * 2
+    assert rows[0][8:12] == ["scored", "1", "transaction", "Wij <starten> net"]
+    themes = rows[4:]
+    assert {row[0] for row in rows} == {"3"}
+    assert [row[1] for row in themes[:2]] == ["social enterprise", "regular business"]
+    assert themes[0][2] == "Werkbedrijf <Noord> & Co"
+    assert themes[0][3:10] == [
         "Phase orientation",
         "Partnership",
         "ori0",
         "Theme ori0",
         "We are ready for ori0.",
+        "scored",
         "5",
     ]
-    assert rows[0][6] == "Wij <willen> meer & sneller"
-    assert rows[0][9:] == ["Mismatched expectations", "4"]
-    assert rows[4][5] == ""  # skipped
-    assert rows[4][9:] == ["Still open", ""]
+    assert themes[0][10:] == [
+        "strongly agree",
+        "Wij <willen> meer & sneller",
+        "Mismatched expectations (4 points apart)",
+        "4",
+    ]
+
+
+def test_csv_tells_skipped_not_yet_relevant_and_unanswered_apart():
+    """The state column says which answers were skipped, not yet relevant or not given yet."""
+    data = render_answers_csv(comparison_17(), CANVAS_17, "nl", messages=MESSAGES, **NAMES)
+    _, *rows = read_csv(data, ";")
+    state = {(row[5], row[1]): row[8] for row in rows}
+    assert state[IDS_17[4], "sociale onderneming"] == "overgeslagen"
+    assert state[NOT_YET_THEME, "reguliere onderneming"] == "nog niet relevant"
+    assert state[NOT_YET_THEME, "sociale onderneming"] == "gescoord"
+    assert state[UNANSWERED_THEME, "reguliere onderneming"] == "nog niet beantwoord"
+    skipped = next(r for r in rows if r[5] == IDS_17[4] and r[1] == "sociale onderneming")
+    assert skipped[9:11] == ["", ""]
 
 
 def test_csv_neutralises_formula_injection():
@@ -235,10 +432,55 @@ def test_csv_neutralises_formula_injection():
     data = render_answers_csv(
         result, CANVAS, "nl", messages=MESSAGES, social_name="+31 Zorg", business_name="-Bouw"
     )
-    header, *rows = read_csv(data, ";")
-    trust = next(row for row in rows if row[2] == "trust")
-    assert trust[6] == '\'=HYPERLINK("http://x")'
-    assert trust[8] == "'@SUM(A1)"
-    assert trust[5] == "5"
-    assert header[5] == "Score +31 Zorg"  # not at the start of the cell: harmless
+    _, *rows = read_csv(data, ";")
+    social, business = (row for row in rows if row[5] == "trust")
+    assert social[11] == '\'=HYPERLINK("http://x")'
+    assert business[11] == "'@SUM(A1)"
+    assert social[2] == "'+31 Zorg"
+    assert business[2] == "'-Bouw"
+    assert social[9] == "5"
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_report_agenda_item_carries_the_themes_next_step():
+    """Each agenda item shows its own theme's next step, escaped, once."""
+    step = Text(nl="Leg afspraken vast in een <overleg>.", en="Record agreements.")
+    first = CANVAS_17.themes[0].model_copy(update={"next_step": step})
+    canvas = CANVAS_17.model_copy(update={"themes": (first, *CANVAS_17.themes[1:])})
+    comparison = compare(
+        canvas,
+        answers(SOCIAL, {IDS_17[0]: 5, IDS_17[6]: 5}),
+        answers(BUSINESS, {IDS_17[0]: 1, IDS_17[6]: 1}),
+    )
+    page = render_report_html(
+        comparison,
+        canvas,
+        MESSAGES,
+        "nl",
+        facilitator=False,
+        chart_png=PNG_SIGNATURE,
+        generated_at=datetime(2026, 11, 2, 14, 5, tzinfo=UTC),
+        meeting_at=None,
+        incomplete=False,
+        **NAMES,
+    ).decode("utf-8")
+    assert page.count("Mogelijke volgende stap") == 2  # two themes on the agenda
+    assert page.count("Leg afspraken vast in een &lt;overleg&gt;.") == 1
+    assert canvas.themes[6].next_step is not None
+    assert page.count(canvas.themes[6].next_step.nl) == 1
+
+
+def test_report_gives_an_all_neutral_pair_no_praise():
+    """A pair that answered 3 everywhere is told their answers say little yet, not praised."""
+    neutral = dict.fromkeys(IDS_17, 3)
+    result = compare(CANVAS_17, answers(SOCIAL, neutral), answers(BUSINESS, neutral))
+    page = report(comparison=result, ambitions=())
+    assert "Jullie antwoorden zeggen nog weinig" in page
+    assert "vertrekpunt" not in page
+    strong = dict.fromkeys(IDS_17, 4)
+    praised = report(
+        comparison=compare(CANVAS_17, answers(SOCIAL, strong), answers(BUSINESS, strong)),
+        ambitions=(),
+    )
+    assert "Geen verschillen in verwachting en geen gedeelde zorgen" in praised
+    assert "zeggen nog weinig" not in praised

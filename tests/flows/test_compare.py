@@ -50,6 +50,9 @@ def build_canvas(spec: Spec) -> Canvas:
                 f'statement = {{nl = "Wij zijn klaar voor {theme}.", '
                 f'en = "We are ready for {theme}."}}\n'
                 f'question = {{nl = "Wat vraagt {theme} van ons?", en = "What does {theme} ask?"}}'
+                "\n"
+                f'gist = {{nl = "is klaar voor {theme}", en = "is ready for {theme}"}}\n'
+                f'next_step = {{nl = "Begin met {theme}.", en = "Start on {theme}."}}'
             )
     return parse_canvas("\n".join(lines))
 
@@ -164,7 +167,9 @@ def test_counts_per_phase_and_part_and_alignment():
         Verdict.SHARED_STRENGTH: 1,
         Verdict.SHARED_CONCERN: 1,
         Verdict.ALIGNED: 0,
-        Verdict.INCOMPLETE: 1,
+        Verdict.NOT_YET: 0,
+        Verdict.SKIPPED: 1,
+        Verdict.INCOMPLETE: 0,
     }
     assert list(result.phases) == ["orientation", "integration"]
     assert result.phases["orientation"].counts[Verdict.SHARED_STRENGTH] == 1
@@ -175,7 +180,7 @@ def test_counts_per_phase_and_part_and_alignment():
     assert result.parts[Part.PARTNERSHIP].counts[Verdict.MISMATCH] == 1
     assert result.parts[Part.PARTNERSHIP].alignment == 0.5
     assert result.parts[Part.RESOURCES].counts[Verdict.SHARED_CONCERN] == 1
-    assert result.parts[Part.VALUE].counts[Verdict.INCOMPLETE] == 1
+    assert result.parts[Part.VALUE].counts[Verdict.SKIPPED] == 1
     assert result.total.alignment == pytest.approx(2 / 3)
 
 
@@ -187,19 +192,24 @@ def test_alignment_is_none_without_a_complete_theme():
     assert result.total.alignment is None
 
 
-def test_agenda_puts_mismatches_by_gap_then_shared_concerns_in_canvas_order():
-    """The agenda lists mismatches by largest gap (ties in canvas order), then shared concerns."""
+def test_agenda_holds_five_by_weight_gaps_by_size_concerns_by_depth_ties_in_canvas_order():
+    """At most five items: a gap weighs its size, a shared concern 2 to 3 by how deep it is;
+    equal weights keep canvas order, and what does not fit is left off."""
     canvas = build_canvas(
         [("one", [(t, Part.VALUE) for t in ("a", "b", "c", "d", "e", "f", "g")])]
     )
     social = answers(SOCIAL, {"a": 2, "b": 1, "c": 5, "d": 1, "e": 3, "f": 2, "g": 4})
     business = answers(BUSINESS, {"a": 1, "b": 3, "c": 1, "d": 4, "e": 5, "f": 2, "g": 4})
     result = compare(canvas, social, business)
-    assert [item.theme.id for item in result.agenda] == ["c", "d", "b", "e", "a", "f"]
-    assert [item.verdict for item in result.agenda] == [Verdict.MISMATCH] * 4 + [
-        Verdict.SHARED_CONCERN
-    ] * 2
-    assert [item.gap for item in result.agenda] == [4, 3, 2, 2, 1, 0]
+    assert [item.theme.id for item in result.agenda] == ["c", "d", "a", "b", "e"]
+    assert [item.weight for item in result.agenda] == [4, 3, 2.5, 2, 2]
+    assert [item.verdict for item in result.agenda] == [
+        Verdict.MISMATCH,
+        Verdict.MISMATCH,
+        Verdict.SHARED_CONCERN,
+        Verdict.MISMATCH,
+        Verdict.MISMATCH,
+    ]
 
 
 def test_agenda_items_carry_scores_notes_and_the_opening_question():

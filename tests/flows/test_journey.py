@@ -1,4 +1,4 @@
-"""The canvas journey driven through flows/ alone: no Telegram, an in-memory repository."""
+"""The canvas journey driven through flows/ alone: no Telegram, SQLite in a temp folder."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flows.events import Command
 from flows.journey import Journey
 from flows.machine import Step
 from flows.model import Role
-from storage.memory import InMemoryRepository
+from storage.sqlite import SqliteRepository
 from tests.flows.conftest import Clock, JourneyFactory, Person
 
 SOCIAL, BUSINESS, FACILITATOR = 101, 202, 303
@@ -65,7 +65,7 @@ def business(journey: Journey) -> Person:
 
 
 async def test_first_contact_welcomes_and_asks_the_language(
-    social: Person, repo: InMemoryRepository
+    social: Person, repo: SqliteRepository
 ) -> None:
     """A new user's /start gets the welcome with a language choice, and the step is stored."""
     await social.command(Command.START)
@@ -84,7 +84,7 @@ async def test_telegram_language_sets_the_default(journey: Journey) -> None:
 
 
 async def test_starting_a_partnership_gives_invites_and_the_first_question(
-    social: Person, repo: InMemoryRepository
+    social: Person, repo: SqliteRepository
 ) -> None:
     """Organisation and role create a partnership, an invite link and the first question."""
     token = await start_partnership(social, "Bakkerij <De Korrel>", Role.SOCIAL)
@@ -101,7 +101,7 @@ async def test_starting_a_partnership_gives_invites_and_the_first_question(
 
 
 async def test_the_partner_joins_by_link_and_the_creator_is_told(
-    social: Person, business: Person, repo: InMemoryRepository
+    social: Person, business: Person, repo: SqliteRepository
 ) -> None:
     """The invite makes the partner the other kind of organisation and tells the creator."""
     token = await start_partnership(social, "De Korrel", Role.SOCIAL)
@@ -115,7 +115,7 @@ async def test_the_partner_joins_by_link_and_the_creator_is_told(
 
 
 async def test_one_tap_answers_edits_the_question_and_asks_the_next(
-    social: Person, repo: InMemoryRepository
+    social: Person, repo: SqliteRepository
 ) -> None:
     """A scale tap stores the answer, edits the message to show it and sends the next one."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
@@ -135,7 +135,7 @@ async def test_one_tap_answers_edits_the_question_and_asks_the_next(
 
 
 async def test_a_doubled_tap_never_answers_the_next_question(
-    social: Person, repo: InMemoryRepository
+    social: Person, repo: SqliteRepository
 ) -> None:
     """Tapping an answered question's button again stores nothing and asks nothing new."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
@@ -149,7 +149,7 @@ async def test_a_doubled_tap_never_answers_the_next_question(
     assert [(a.theme_id, a.score) for a in answers] == [("selection", 4)]
 
 
-async def test_crafted_buttons_change_nothing(social: Person, repo: InMemoryRepository) -> None:
+async def test_crafted_buttons_change_nothing(social: Person, repo: SqliteRepository) -> None:
     """Unknown ids, bad scores and other partnerships get a notice and store nothing."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
     pid = social.button("a:").split(":")[1]
@@ -185,7 +185,7 @@ async def test_skip_then_all_answered_is_done_and_both_are_told(
 
 
 async def test_a_note_is_taken_from_the_next_message_and_the_journey_continues(
-    social: Person, repo: InMemoryRepository
+    social: Person, repo: SqliteRepository
 ) -> None:
     """The note button asks the reflection question; the next text is the note."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
@@ -214,7 +214,7 @@ async def test_a_note_over_the_limit_is_refused_and_kept_waiting(social: Person)
 
 
 async def test_a_restart_resumes_at_the_first_unanswered_question(
-    make_journey: JourneyFactory, repo: InMemoryRepository
+    make_journey: JourneyFactory, repo: SqliteRepository
 ) -> None:
     """A new Journey on the same storage continues where the user left off."""
     first = Person(make_journey(), SOCIAL)
@@ -230,7 +230,7 @@ async def test_a_restart_resumes_at_the_first_unanswered_question(
 
 
 async def test_review_changes_an_answer_without_moving_on(
-    social: Person, repo: InMemoryRepository
+    social: Person, repo: SqliteRepository
 ) -> None:
     """/review lists answers; changing one stores the new score and sends no next question."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
@@ -287,7 +287,7 @@ async def test_bad_invites_are_explained(
 
 
 async def test_cancel_during_onboarding_keeps_existing_answers(
-    social: Person, repo: InMemoryRepository
+    social: Person, repo: SqliteRepository
 ) -> None:
     """/new then /cancel returns to the current partnership's question."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
@@ -315,7 +315,7 @@ async def test_switch_moves_between_partnerships(social: Person) -> None:
 
 
 async def test_facilitator_invite_never_answers(
-    social: Person, journey: Journey, repo: InMemoryRepository
+    social: Person, journey: Journey, repo: SqliteRepository
 ) -> None:
     """A facilitator joins by their own link and is never asked a question."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
@@ -415,11 +415,12 @@ async def test_a_new_round_asks_again_and_the_summary_shows_movement(
     for person in (social, business):
         await answer_all(person, score=4)
     summary = "\n".join(a.text for a in business.replies if isinstance(a, Send))
-    assert re.search(r" ↑2(?!\d)", summary)
+    assert "Sinds de vorige ronde" in summary
+    assert re.search(r"(?<!\d)6 scores omhoog", summary)  # three themes, both partners from 2 to 4
 
 
 async def test_forget_erases_after_confirmation_and_tells_the_partner(
-    social: Person, business: Person, repo: InMemoryRepository
+    social: Person, business: Person, repo: SqliteRepository
 ) -> None:
     """/forget asks first; 'yes' erases the person's answers and membership; the partner hears."""
     token = await start_partnership(social, "De Korrel", Role.SOCIAL)
@@ -451,7 +452,7 @@ async def test_mydata_exports_own_data_as_json(social: Person) -> None:
 
 
 async def test_retention_purges_partnerships_idle_for_a_year(
-    social: Person, journey: Journey, repo: InMemoryRepository, clock: Clock
+    social: Person, journey: Journey, repo: SqliteRepository, clock: Clock
 ) -> None:
     """A partnership without activity for the retention period is deleted by the daily job."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.actions import Send, SendDocument, SendPhoto
+from flows.actions import Notice, Send, SendDocument, SendPhoto
 from flows.events import Command
 from flows.journey import Journey
 from flows.model import Role
@@ -53,25 +54,52 @@ async def setup_pair(journey: Journey) -> tuple[Person, Person, Person]:
     return social, business, facilitator
 
 
-async def test_the_facilitator_is_briefed_once_before_the_meeting(
+async def test_a_briefing_before_both_are_done_holds_progress_only(
     journey: Journey, make_journey: JourneyFactory, clock: Clock
 ) -> None:
-    """24 h before the meeting the facilitator gets summary, picture and report, exactly once."""
-    social, _business, facilitator = await setup_pair(journey)
-    await answer_all(social, score=4)
+    """Before both partners are done the briefing names who finished how much, exactly once,
+    and holds no summary, picture, report, score or note of the unfinished round."""
+    social, business, facilitator = await setup_pair(journey)
+    await social.tap(social.button("a:").rsplit(":", 1)[0] + ":1")
+    await social.tap(social.button("n:"))
+    await social.say("Geheime notitie over de partner")
+    await answer_all(social, score=5)
+    await business.tap(business.button("a:").rsplit(":", 1)[0] + ":2")
     await facilitator.command(Command.MEETING, "2026-11-05 14:00")
     assert "05-11-2026 14:00" in facilitator.text()
     assert await journey.momentum.due(clock()) == []  # four days ahead: not yet
     clock.advance(days=3, hours=8)
     actions = await journey.momentum.due(clock())
-    assert [a.chat_id for a in actions if isinstance(a, SendDocument)] == [FACILITATOR]
-    assert [a.chat_id for a in actions if isinstance(a, SendPhoto)] == [FACILITATOR]
-    summary = " ".join(a.text for a in actions if isinstance(a, Send) and a.chat_id == FACILITATOR)
-    assert "Nog niet compleet." in summary  # the social enterprise alone has answered
+    assert not [a for a in actions if isinstance(a, SendPhoto | SendDocument)]
+    (briefing,) = [a for a in actions if isinstance(a, Send) and a.chat_id == FACILITATOR]
+    assert "✅ De Korrel: klaar (3 van 3 thema's)" in briefing.text
+    assert "⏳ Jansen BV: 1 van 3 thema's" in briefing.text
+    for secret in ("Geheime notitie", "helemaal", "oneens", "verschil", "Bespreek"):
+        assert secret not in briefing.text
     reminded = [a.chat_id for a in actions if isinstance(a, Send) and a.chat_id != FACILITATOR]
     assert reminded == [BUSINESS]
     assert await journey.momentum.due(clock()) == []
     assert await make_journey().momentum.due(clock()) == []  # after a restart too
+
+
+async def test_a_briefing_after_both_are_done_is_the_summary_in_three_messages(
+    journey: Journey, clock: Clock
+) -> None:
+    """Once both are done the facilitator's briefing opens the first summary message, followed
+    by the picture and the report: three messages, nothing sent to the partners."""
+    social, business, facilitator = await setup_pair(journey)
+    await answer_all(social, score=5)
+    await answer_all(business, score=1)
+    await facilitator.command(Command.MEETING, "2026-11-05 14:00")
+    clock.advance(days=3, hours=8)
+    actions = await journey.momentum.due(clock())
+    assert {a.chat_id for a in actions if not isinstance(a, Notice)} == {FACILITATOR}
+    first, photo, report = actions
+    assert isinstance(first, Send)
+    assert first.text.startswith("🧭 <b>Voorbereiding</b> voor jullie gesprek op 05-11-2026")
+    assert re.search(r"(?<!\d)3 verschillen in verwachting", first.text)
+    assert isinstance(photo, SendPhoto)
+    assert isinstance(report, SendDocument)
 
 
 async def test_idle_partners_get_at_most_two_reminders(journey: Journey, clock: Clock) -> None:

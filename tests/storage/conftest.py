@@ -1,4 +1,4 @@
-"""Both repositories behind one ``repo`` fixture; SQLite on a real file under tmp_path."""
+"""The repository under test: SQLite on a real file under tmp_path."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from flows.repository import Repository
-from storage.memory import InMemoryRepository
 from storage.sqlite import SqliteRepository
 
 
@@ -17,11 +16,8 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "canvas.sqlite3"  # the folder does not exist yet
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-async def repo(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[Repository]:
-    if request.param == "memory":
-        yield InMemoryRepository()
-        return
+@pytest.fixture
+async def repo(db_path: Path) -> AsyncIterator[Repository]:
     sqlite = await SqliteRepository.open(db_path)
     try:
         yield sqlite

@@ -1,4 +1,4 @@
-"""The Repository contract, run against the in-memory and the SQLite repository alike.
+"""The Repository contract, run against the SQLite repository on a temporary file.
 
 The last section holds what only SQLite has: a file, migrations, group commit, backups.
 """
@@ -6,6 +6,7 @@ The last section holds what only SQLite has: a file, migrations, group commit, b
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
@@ -28,13 +29,12 @@ from flows.model import (
 )
 from flows.repository import Repository
 from storage import schema
-from storage import sqlite as sqlite_module
+from storage import statements as statements_module
 from storage.errors import MigrationError, StorageError
-from storage.memory import InMemoryRepository
 from storage.sqlite import SqliteRepository
 
-# Both classes satisfy the Protocol (checked by mypy where this module is type-checked).
-_IMPLEMENTATIONS: tuple[type[Repository], ...] = (InMemoryRepository, SqliteRepository)
+# The class satisfies the Protocol (checked by mypy where this module is type-checked).
+_IMPLEMENTATIONS: tuple[type[Repository], ...] = (SqliteRepository,)
 
 T0 = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 AMSTERDAM = timezone(timedelta(hours=1))
@@ -61,6 +61,11 @@ def a_member(
 def an_invite(token: str = TOKEN, pid: str = PID, *, minutes: int = 0) -> Invite:
     created = T0 + timedelta(minutes=minutes)
     return Invite(token, pid, Role.BUSINESS, 1, created, created + timedelta(days=7))
+
+
+def stored(invite: Invite) -> Invite:
+    """``invite`` as read back: storage keeps the SHA-256 hex digest of its token only."""
+    return replace(invite, token=hashlib.sha256(invite.token.encode()).hexdigest())
 
 
 def an_answer(
@@ -163,8 +168,8 @@ async def test_invite_round_trip(repo: Repository) -> None:
     )
     await repo.commit(Changes(partnerships=[a_partnership()], invites=[unused, used]))
 
-    assert await repo.invite("fresh") == unused
-    assert await repo.invite("used") == used
+    assert await repo.invite("fresh") == stored(unused)
+    assert await repo.invite("used") == stored(used)
 
 
 async def test_answer_round_trip(repo: Repository) -> None:
@@ -202,7 +207,7 @@ async def test_partnership_and_its_rows_in_one_unit(repo: Repository) -> None:
     touched = replace(a_partnership(), last_activity_at=an_answer().answered_at)
     assert await repo.partnership(PID) == touched
     assert await repo.members(PID) == [a_member()]
-    assert await repo.invites(PID) == [an_invite()]
+    assert await repo.invites(PID) == [stored(an_invite())]
     assert await repo.answers(PID, 1) == [an_answer()]
 
 
@@ -261,7 +266,7 @@ async def test_invite_upsert_replaces(repo: Repository) -> None:
     )
     await repo.commit(Changes(invites=[used]))
 
-    assert await repo.invite("tok-1") == used
+    assert await repo.invite("tok-1") == stored(used)
 
 
 async def test_answer_upsert_replaces(repo: Repository) -> None:
@@ -359,9 +364,9 @@ async def test_invites_lookup(repo: Repository) -> None:
     elsewhere = an_invite("c-elsewhere", "p-2")
     await repo.commit(Changes(invites=[newer, older, elsewhere]))
 
-    assert await repo.invite("b-newer") == newer
-    assert await repo.invites(PID) == [older, newer]
-    assert await repo.invites("p-2") == [elsewhere]
+    assert await repo.invite("b-newer") == stored(newer)
+    assert await repo.invites(PID) == [stored(older), stored(newer)]
+    assert await repo.invites("p-2") == [stored(elsewhere)]
 
 
 async def test_missing_rows(repo: Repository) -> None:
@@ -517,12 +522,12 @@ async def test_failed_migration_is_rolled_back(
 
 
 async def test_wal_and_foreign_keys_are_on(sqlite_repo: SqliteRepository, db_path: Path) -> None:
-    """The file is in WAL mode and both connections enforce foreign keys."""
+    """The file is in WAL mode; both connections enforce foreign keys and sync every commit."""
     with closing(sqlite3.connect(db_path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     for live in (sqlite_repo._writer, sqlite_repo._reader):
         assert list(await live.execute_fetchall("PRAGMA foreign_keys")) == [(1,)]
-        assert list(await live.execute_fetchall("PRAGMA synchronous")) == [(1,)]  # NORMAL
+        assert list(await live.execute_fetchall("PRAGMA synchronous")) == [(2,)]  # FULL
 
 
 async def test_concurrent_commits_are_grouped(
@@ -531,13 +536,13 @@ async def test_concurrent_commits_are_grouped(
     """200 concurrent commits all land, written in fewer transactions than commits."""
     await with_partnership(sqlite_repo)
     transactions: list[int] = []
-    write = sqlite_repo._transaction
+    write = sqlite_repo._write.transaction
 
     async def counting(batch: list[object]) -> None:
         transactions.append(len(batch))
         await write(batch)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sqlite_repo, "_transaction", counting)
+    monkeypatch.setattr(sqlite_repo._write, "transaction", counting)
 
     await asyncio.gather(
         *(sqlite_repo.commit(Changes(answers=[an_answer(f"t{i}")])) for i in range(200))
@@ -546,6 +551,25 @@ async def test_concurrent_commits_are_grouped(
     assert await sqlite_repo.answer_counts(PID, 1) == {1: 200}
     assert sum(transactions) == 200
     assert len(transactions) < 200
+
+
+async def test_commit_stats_count_transactions_and_their_time(
+    sqlite_repo: SqliteRepository,
+) -> None:
+    """commit_stats counts each transaction once, the units in it, and time spent in it."""
+    await with_partnership(sqlite_repo)
+    before = replace(sqlite_repo.commit_stats)
+
+    await asyncio.gather(
+        *(sqlite_repo.commit(Changes(answers=[an_answer(f"t{i}")])) for i in range(50))
+    )
+    await sqlite_repo.delete_partnerships(["none"])  # a job: one transaction, no unit
+
+    stats = sqlite_repo.commit_stats
+    assert stats.units - before.units == 50
+    assert 2 <= stats.commits - before.commits < 51
+    assert stats.seconds > before.seconds
+    assert stats.per_commit == stats.seconds / stats.commits
 
 
 async def test_bad_unit_among_concurrent_commits_fails_alone(
@@ -635,7 +659,7 @@ async def test_backup_refuses_the_live_file(sqlite_repo: SqliteRepository, db_pa
 
 async def test_every_read_uses_an_index(sqlite_repo: SqliteRepository) -> None:
     """No read of the repository scans a whole table."""
-    statements = [v for k, v in vars(sqlite_module).items() if k.startswith("SELECT_")]
+    statements = [v for k, v in vars(statements_module).items() if k.startswith("SELECT_")]
     assert len(statements) == 15
     for sql in statements:
         params: tuple[object, ...] | dict[str, object]

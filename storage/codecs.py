@@ -1,0 +1,142 @@
+"""Rows to records and back, derived from the records' own fields.
+
+A table's columns are its record's fields, in the same order, under the same names. How a
+value is stored follows from the field's type (see storage/schema.py for the conventions):
+an aware datetime as ISO text in UTC, a bool as 0/1, an enum as its value, the context dict
+as JSON text; ints and strings as they are; ``X | None`` as ``X`` or NULL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import types
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Final, Generic, TypeVar
+
+from flows.model import Answer, Invite, Member, Participant, Partnership
+from storage.errors import StorageError
+
+R = TypeVar("R")
+_DIGEST: Final = re.compile(r"[0-9a-f]{64}")
+Row = Sequence[Any]
+Convert = Callable[[Any], Any]
+
+
+def encode_time(value: datetime) -> str:
+    """ISO text in UTC with microseconds, so that text order is time order."""
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise StorageError("naive datetime: storage keeps timezone-aware UTC times only")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def decode_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def encode_bool(value: bool) -> int:
+    return 1 if value else 0
+
+
+def encode_context(value: dict[str, str]) -> str:
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise StorageError("participant context holds keys and values of type str only")
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def decode_context(text: str) -> dict[str, str]:
+    loaded = json.loads(text)
+    if not isinstance(loaded, dict):
+        raise StorageError("participant context is not a JSON object")
+    return {str(k): str(v) for k, v in loaded.items()}
+
+
+def sha256_hex(text: str) -> str:
+    """The SHA-256 of ``text`` (UTF-8) as 64 lowercase hex digits."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def token_digest(token: str) -> str:
+    """The stored key of an invite token: its SHA-256 as 64 hex digits.
+
+    Only the digest is stored, so a copy of the database cannot be used to join. A value
+    that already is a digest (an invite read back from storage) stays as it is, so writing
+    back a record read from storage updates its row. A fresh token is never 64 hex digits
+    (the journey makes 22 URL-safe characters).
+    """
+    if _DIGEST.fullmatch(token):
+        return token
+    return sha256_hex(token)
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _converters(kind: object) -> tuple[Convert, Convert]:
+    """(encode, decode) for one field type."""
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in args:
+        [inner] = [a for a in args if a is not type(None)]
+        encode, decode = _converters(inner)
+        return (
+            lambda v: None if v is None else encode(v),
+            lambda v: None if v is None else decode(v),
+        )
+    if kind is datetime:
+        return encode_time, decode_time
+    if kind is bool:
+        return encode_bool, bool
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        enum: type[Enum] = kind
+        return (lambda v: enum(v).value), enum
+    if typing.get_origin(kind) is dict:
+        return encode_context, decode_context
+    if kind in (int, str):
+        return _same, _same
+    raise TypeError(f"no storage codec for field type {kind!r}")
+
+
+@dataclass(frozen=True)
+class Codec(Generic[R]):
+    """One record type <-> one table row, column by column."""
+
+    record: type[R]
+    columns: tuple[str, ...]
+    encoders: tuple[Convert, ...]
+    decoders: tuple[Convert, ...]
+
+    @classmethod
+    def of(cls, record: type[R]) -> Codec[R]:
+        hints = typing.get_type_hints(record)
+        names = tuple(f.name for f in dataclasses.fields(record))  # type: ignore[arg-type]
+        pairs = [_converters(hints[name]) for name in names]
+        return cls(record, names, tuple(e for e, _ in pairs), tuple(d for _, d in pairs))
+
+    @property
+    def column_list(self) -> str:
+        """The columns as SQL text: ``a, b, c``."""
+        return ", ".join(self.columns)
+
+    def encode(self, record: R) -> tuple[object, ...]:
+        """The row of ``record``, in column order."""
+        values = (getattr(record, name) for name in self.columns)
+        return tuple(encode(v) for encode, v in zip(self.encoders, values, strict=True))
+
+    def decode(self, row: Row) -> R:
+        """The record of ``row`` (a row in column order, or its JSON array)."""
+        values = (decode(v) for decode, v in zip(self.decoders, row, strict=True))
+        return self.record(*values)
+
+
+PARTICIPANTS: Final = Codec.of(Participant)
+PARTNERSHIPS: Final = Codec.of(Partnership)
+MEMBERS: Final = Codec.of(Member)
+INVITES: Final = Codec.of(Invite)
+ANSWERS: Final = Codec.of(Answer)

@@ -1,0 +1,49 @@
+"""The database's files and connections: private on creation, with the shared pragmas."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+import aiosqlite
+
+from storage.errors import StorageError
+
+BUSY_TIMEOUT_MS: Final = 5000
+
+
+def prepare_file(path: Path, create: bool) -> None:
+    """Make ``path`` an empty private file (0600) in private new folders (0700), unless it
+    exists; without ``create``, only check that it is a file."""
+    if not create:
+        if not path.is_file():
+            raise StorageError(f"no database at {path}")
+        return
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)  # mkdir's mode is narrowed by the umask, chmod's is not
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+    path.chmod(0o600)
+
+
+async def connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
+    """A connection in autocommit mode (transactions are explicit) with the shared pragmas."""
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    opened.append(conn)
+    for pragma in (
+        "PRAGMA foreign_keys=ON",
+        # Each commit is synced to disk: a confirmed answer survives a power cut, not only a
+        # process kill (NORMAL, with WAL, may lose the last commits to an OS crash). Group
+        # commit shares one sync among every unit waiting at that moment.
+        "PRAGMA synchronous=FULL",
+        "PRAGMA secure_delete=ON",  # deleted content is overwritten with zeros
+        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    ):
+        await conn.execute(pragma)
+    return conn
