@@ -53,7 +53,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -66,6 +66,7 @@ from flows.canvas import Canvas, Language, load_canvas
 from flows.chart import render_chart
 from flows.chat_summary import first_message, render_detail
 from flows.compare import Comparison, compare
+from flows.messages import Messages
 from flows.model import Changes
 from flows.report import render_report_html
 from storage.sqlite import SqliteRepository
@@ -328,6 +329,11 @@ class SummaryTimes:
     html_bytes: int
 
 
+class Names(TypedDict):
+    social_name: str
+    business_name: str
+
+
 async def summary_times(harness: Harness, partnership_id: str, runs: int) -> SummaryTimes:
     app = harness.app
     journey = app.bot_data.journey
@@ -336,42 +342,27 @@ async def summary_times(harness: Harness, partnership_id: str, runs: int) -> Sum
         raise RuntimeError(f"partnership {partnership_id} is gone")
     combined = await journey.summaries.combine(partnership)
     canvas, messages = app.bot_data.canvas, app.bot_data.messages
-    social_name, business_name = combined.social_name, combined.business_name
+    shown: tuple[Comparison, Canvas, Messages, Language] = (
+        combined.comparison,
+        canvas,
+        messages,
+        "nl",
+    )
+    names = Names(social_name=combined.social_name, business_name=combined.business_name)
 
     def text() -> list[str]:
         """The first summary message and its detail, as delivered in the chat."""
-        return [
-            render(
-                combined.comparison,
-                canvas,
-                messages,
-                "nl",
-                social_name=social_name,
-                business_name=business_name,
-            )
-            for render in (first_message, render_detail)
-        ]
+        return [render(*shown, **names) for render in (first_message, render_detail)]
 
     def chart() -> bytes:
-        return render_chart(
-            combined.comparison,
-            canvas,
-            "nl",
-            social_name=social_name,
-            business_name=business_name,
-            messages=messages,
-        )
+        return render_chart(combined.comparison, canvas, "nl", **names, messages=messages)
 
     png = b""
 
     def report() -> bytes:
         return render_report_html(
-            combined.comparison,
-            canvas,
-            messages,
-            "nl",
-            social_name=social_name,
-            business_name=business_name,
+            *shown,
+            **names,
             facilitator=True,
             chart_png=png,
             generated_at=datetime.now().astimezone(),
@@ -991,47 +982,36 @@ def _notes(results: Results, floor: Floor | None, memory: dict[str, Any], second
 # ------------------------------------------------------------------------------- entry
 
 
+NUMBERS: Final[tuple[tuple[str, type[int] | type[float], float, str], ...]] = (
+    ("--partnerships", int, 2000, "partnerships in (a) and (b)"),
+    ("--concurrency", int, 256, "updates in flight at most"),
+    ("--throughput-questions", int, 12, "questions each partner answers in (a)"),
+    ("--throughput-seconds", float, 10, "(a) starts no answer after this long"),
+    ("--rate", float, 300, "updates/s in (b)"),
+    ("--duration", float, 20, "seconds of (b)"),
+    ("--sequential-updates", int, 5000, "updates in (f)"),
+    ("--memory-partnerships", int, 10000, "partnerships mid-journey in (c); 0 skips it"),
+    ("--summary-runs", int, 5, "runs in (e)"),
+    ("--seed", int, 1, "for the scores"),
+)
+
+
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0] if __doc__ else ""
     )
-    parser.add_argument("--partnerships", type=int, default=2000, help="default: 2000")
+    for flag, kind, default, what in NUMBERS:
+        parser.add_argument(
+            flag, type=kind, default=default, help=f"{what} (default: {default:g})"
+        )
     parser.add_argument(
         "--database", type=Path, default=None, help="a new SQLite file (default: in a temp dir)"
-    )
-    parser.add_argument(
-        "--concurrency", type=int, default=256, help="updates in flight at most (default: 256)"
-    )
-    parser.add_argument(
-        "--throughput-questions",
-        type=int,
-        default=12,
-        help="questions each partner answers in (a) (default: 12)",
-    )
-    parser.add_argument(
-        "--throughput-seconds",
-        type=float,
-        default=10,
-        help="(a) starts no answer after this long (default: 10)",
     )
     parser.add_argument(
         "--finish",
         action="store_true",
         help="after (b), every partner of the main run finishes the canvas",
     )
-    parser.add_argument("--rate", type=float, default=300, help="updates/s in (b) (default: 300)")
-    parser.add_argument("--duration", type=float, default=20, help="seconds of (b) (default: 20)")
-    parser.add_argument(
-        "--sequential-updates", type=int, default=5000, help="updates in (f) (default: 5000)"
-    )
-    parser.add_argument(
-        "--memory-partnerships",
-        type=int,
-        default=10000,
-        help="partnerships mid-journey in (c); 0 skips it (default: 10000)",
-    )
-    parser.add_argument("--summary-runs", type=int, default=5, help="runs in (e) (default: 5)")
-    parser.add_argument("--seed", type=int, default=1, help="for the scores (default: 1)")
     parser.add_argument(
         "--real-chart", action="store_true", help="render the real chart in every phase"
     )
