@@ -19,8 +19,8 @@ console: $(STAMP)
 	$(BIN)/python -m bot console
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot flows storage tests
-	$(BIN)/ruff format --check bot flows storage tests
+	$(BIN)/ruff check bot flows storage tests benchmarks
+	$(BIN)/ruff format --check bot flows storage tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict

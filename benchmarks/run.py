@@ -1,8 +1,9 @@
 """``python -m benchmarks.run``: how fast, how lean and how big the bot is, against its targets.
 
 Everything goes through a real PTB Application built by ``bot.app.build_application`` on a
-real SQLite file in a temporary folder, with :class:`benchmarks.offline.FastRequest` in place of
-Telegram. Updates are built as Telegram would send them (``Update.de_json``) and handed to
+real SQLite file in a temporary folder, with :class:`benchmarks.offline.TimedRequest` (the tests'
+fake Telegram, lean) in place of Telegram, and is played by the tests' scenario driver. Updates
+are built as Telegram would send them (``Update.de_json``) and handed to
 ``Application.process_update``: one task per user (each user's updates in order), concurrent
 across users, bounded by a semaphore (``--concurrency``).
 
@@ -52,24 +53,26 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
-from benchmarks.offline import BOT_USER, CURRENT, FastRequest, Tracker
-from bot.app import build_application
-from bot.context import CanvasApp
+from benchmarks.offline import CURRENT, TimedRequest, Tracker
 from bot.logs import quiet_libraries
 from bot.settings import Settings
 from flows.canvas import Canvas, Language, load_canvas
 from flows.chart import render_chart
+from flows.chat_summary import first_message, render_detail
 from flows.compare import Comparison, compare
+from flows.messages import Messages
 from flows.model import Changes
 from flows.report import render_report_html
-from flows.summary import render_summary
 from storage.sqlite import SqliteRepository
+from tests.support import scenario
+from tests.support.harness import Harness
+from tests.support.updates import UpdateFactory
 
 INF: Final = float("inf")
 SLICES: Final = 10  # (f) alternates ours and the floor this many times
@@ -164,83 +167,22 @@ def count_rows(path: Path, table: str) -> int:
         return int(count)
 
 
-class Running:
-    """Start and stop an Application as run_polling would (without polling)."""
+class BenchHarness(Harness):
+    """The bot on a lean fake Telegram; at most ``concurrency`` updates in flight at once."""
 
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        self.app = app
+    def __init__(
+        self, database: Path, *, real_chart: bool, concurrency: int = 256, history: int = 4
+    ) -> None:
+        super().__init__(
+            settings_for(database),
+            TimedRequest(history),
+            chart=render_chart if real_chart else stub_chart,
+        )
+        self.limit = asyncio.Semaphore(concurrency)
 
-    async def __aenter__(self) -> Running:
-        await self.app.initialize()
-        if self.app.post_init is not None:
-            await self.app.post_init(self.app)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.app.post_shutdown is not None:
-            await self.app.post_shutdown(self.app)
-        await self.app.shutdown()
-
-
-def canvas_app(database: Path, *, real_chart: bool) -> tuple[CanvasApp, FastRequest]:
-    offline = FastRequest()
-    app = build_application(
-        settings_for(database),
-        request=offline,
-        get_updates_request=FastRequest(),
-        rate_limiter=False,
-        chart=render_chart if real_chart else stub_chart,
-    )
-    return app, offline
-
-
-# ------------------------------------------------------------------------------- updates
-
-
-class Updates:
-    """Telegram updates for one bot, with increasing update and message ids."""
-
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        self.bot = app.bot
-        self._update_ids = itertools.count(1)
-        self._message_ids = itertools.count(1)
-
-    def message(self, user_id: int, text: str) -> Update:
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "from": _user(user_id),
-            "chat": {"id": user_id, "type": "private", "first_name": "Bench"},
-            "date": int(time.time()),
-            "text": text,
-        }
-        if text.startswith("/"):
-            length = len(text.split(maxsplit=1)[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return self._update({"message": message})
-
-    def callback(self, user_id: int, data: str) -> Update:
-        number = next(self._message_ids)
-        query = {
-            "id": str(number),
-            "from": _user(user_id),
-            "chat_instance": f"ci-{user_id}",
-            "data": data,
-            "message": {
-                "message_id": number,
-                "from": BOT_USER,
-                "chat": {"id": user_id, "type": "private", "first_name": "Bench"},
-                "date": int(time.time()),
-                "text": "…",
-            },
-        }
-        return self._update({"callback_query": query})
-
-    def _update(self, payload: dict[str, Any]) -> Update:
-        return Update.de_json({"update_id": next(self._update_ids), **payload}, self.bot)
-
-
-def _user(user_id: int) -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": "Bench", "language_code": "nl"}
+    async def process(self, update: Update) -> None:
+        async with self.limit:
+            await self.app.process_update(update)
 
 
 def pair(k: int) -> tuple[int, int]:
@@ -255,19 +197,13 @@ def pair(k: int) -> tuple[int, int]:
 class Driver:
     """Plays partnerships against one running canvas Application."""
 
-    app: CanvasApp
-    offline: FastRequest
-    concurrency: int = 256
+    harness: BenchHarness
     seed: int = 1
-    updates: Updates = field(init=False)
-    limit: asyncio.Semaphore = field(init=False)
     random: random.Random = field(init=False)
     answered: dict[int, int] = field(default_factory=dict)
     partnership_of: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.updates = Updates(self.app)
-        self.limit = asyncio.Semaphore(self.concurrency)
         self.random = random.Random(self.seed)
 
     async def process(
@@ -277,50 +213,42 @@ class Driver:
 
         False, and nothing done, if the deadline has passed by the time it may start.
         """
-        async with self.limit:
+        async with self.harness.limit:
             if time.perf_counter() >= deadline:
                 return False
             if arrive:
-                await self.arrive(build())
+                await self.harness.arrive(build())
             else:
-                await self.app.process_update(build())
+                await self.harness.app.process_update(build())
         return True
-
-    async def arrive(self, update: Update) -> None:
-        """As from polling: through the update processor (per-user order, its own bound)."""
-        await self.app.update_processor.process_update(update, self.app.process_update(update))
 
     async def create(self, k: int) -> tuple[int, int]:
         """One partnership, created by its social enterprise and joined by its business."""
         social, business = pair(k)
-        u = self.updates
-        await self.process(lambda: u.message(social, "/start"))
-        await self.process(lambda: u.callback(social, "l:nl"))
-        await self.process(lambda: u.message(social, f"Sociale onderneming {k}"))
-        await self.process(lambda: u.callback(social, "o:social"))
-        token = self.offline.invite.pop(social, None)
-        if token is None:
-            raise RuntimeError(f"no invite link was sent to user {social}")
-        await self.process(lambda: u.message(business, f"/start {token}"))
-        await self.process(lambda: u.callback(business, "l:nl"))
-        await self.process(lambda: u.message(business, f"Bedrijf {k}"))
+        token = await scenario.start(self.harness, social, f"Sociale onderneming {k}")
+        await scenario.join(self.harness, business, token, f"Bedrijf {k}")
         return social, business
 
     async def create_many(self, ks: Iterable[int]) -> list[int]:
         pairs = await asyncio.gather(*(self.create(k) for k in ks))
         return [user for p in pairs for user in p]
 
-    def next_answer(self, user_id: int) -> Callable[[], Update]:
-        """The tap on a score of the newest question shown to the user (built when called)."""
+    def next_answer(self, user_id: int, question: str | None = None) -> Callable[[], Update]:
+        """The tap on a score under the newest question shown to the user (built when called),
+        or under ``question`` (the answer data without its score) on a message never seen."""
 
         def build() -> Update:
-            prefix = self.offline.answer_prefix.pop(user_id, None)
-            if prefix is None:
-                raise RuntimeError(f"no open question was shown to user {user_id}")
-            self.partnership_of.setdefault(user_id, prefix.split(":")[1])
             score = "s" if self.random.random() < 0.05 else str(self.random.randint(1, 5))
+            if question is None:
+                update = self.harness.tap_update(user_id, "a:", score)
+            else:
+                update = self.harness.updates.callback(
+                    user_id, f"{question}:{score}", message_id=1
+                )
+            data = update.callback_query.data if update.callback_query else None
+            self.partnership_of.setdefault(user_id, str(data).split(":")[1])
             self.answered[user_id] = self.answered.get(user_id, 0) + 1
-            return self.updates.callback(user_id, f"{prefix}:{score}")
+            return update
 
         return build
 
@@ -366,7 +294,7 @@ async def open_loop(driver: Driver, users: list[int], rate: float, duration: flo
             await before  # the tap is on the question the previous answer brought up
         tracker = Tracker(arrival)
         CURRENT.set(tracker)
-        await driver.arrive(driver.next_answer(user)())
+        await driver.harness.arrive(driver.next_answer(user)())
         end = tracker.last if tracker.calls else time.perf_counter()
         samples.append((end - arrival) * 1000)
 
@@ -401,36 +329,39 @@ class SummaryTimes:
     html_bytes: int
 
 
-async def summary_times(app: CanvasApp, partnership_id: str, runs: int) -> SummaryTimes:
+class Names(TypedDict):
+    social_name: str
+    business_name: str
+
+
+async def summary_times(harness: Harness, partnership_id: str, runs: int) -> SummaryTimes:
+    app = harness.app
     journey = app.bot_data.journey
     partnership = await journey.repo.partnership(partnership_id)
     if partnership is None:
         raise RuntimeError(f"partnership {partnership_id} is gone")
     combined = await journey.summaries.combine(partnership)
     canvas, messages = app.bot_data.canvas, app.bot_data.messages
-    names = {"social_name": combined.social_name, "business_name": combined.business_name}
+    shown: tuple[Comparison, Canvas, Messages, Language] = (
+        combined.comparison,
+        canvas,
+        messages,
+        "nl",
+    )
+    names = Names(social_name=combined.social_name, business_name=combined.business_name)
 
     def text() -> list[str]:
-        return render_summary(
-            combined.comparison,
-            canvas,
-            messages,
-            "nl",
-            social_name=combined.social_name,
-            business_name=combined.business_name,
-        )
+        """The first summary message and its detail, as delivered in the chat."""
+        return [render(*shown, **names) for render in (first_message, render_detail)]
 
     def chart() -> bytes:
-        return render_chart(combined.comparison, canvas, "nl", **names)
+        return render_chart(combined.comparison, canvas, "nl", **names, messages=messages)
 
     png = b""
 
     def report() -> bytes:
         return render_report_html(
-            combined.comparison,
-            canvas,
-            messages,
-            "nl",
+            *shown,
             **names,
             facilitator=True,
             chart_png=png,
@@ -546,8 +477,8 @@ def bare_application() -> Application[Any, Any, Any, Any, Any, Any]:
     bare = (
         ApplicationBuilder()
         .token(TOKEN)
-        .request(FastRequest())
-        .get_updates_request(FastRequest())
+        .request(TimedRequest())
+        .get_updates_request(TimedRequest())
         .build()
     )
     bare.add_handler(CallbackQueryHandler(floor_answer))
@@ -565,18 +496,19 @@ async def floor_comparison(
     per_user = THEMES - 1  # never the last answer: a finished canvas builds the summary
     partnerships = -(-updates // (2 * per_user)) + 1  # one more, to warm up
     database = folder / "floor.sqlite3"
-    app, offline = canvas_app(database, real_chart=real_chart)
+    harness = BenchHarness(database, real_chart=real_chart, concurrency=64)
+    app = harness.app
     bare = bare_application()
-    fixed = Updates(bare)
-    async with Running(app), Running(bare):
-        driver = Driver(app, offline, concurrency=64, seed=seed)
+    fixed = UpdateFactory(bare.bot)
+    async with harness, bare:
+        driver = Driver(harness, seed=seed)
         users = await driver.create_many(range(partnerships))
         warm, measured = users[:2], users[2:]
         ids = itertools.cycle(users)
 
         def floor_builds(n: int) -> Iterator[Callable[[], Update]]:
             data = "a:abcdefgh:1:complement:4"
-            return (lambda: fixed.callback(next(ids), data) for _ in range(n))
+            return (lambda: fixed.callback(next(ids), data, message_id=1) for _ in range(n))
 
         await sequential_us(app, (driver.next_answer(u) for u in warm for _ in range(per_user)))
         await sequential_us(bare, floor_builds(200))
@@ -595,9 +527,9 @@ async def floor_comparison(
                 profiler.disable()
             slices.append((ours, floor, parse))
         await driver.answer_all({u: THEMES - driver.answered.get(u, 0) for u in users})
-        summaries = offline.calls.get("sendphoto", 0)
+        summaries = harness.telegram.counts.get("sendphoto", 0)
         stored = count_rows(database, "answers")
-        summary = await summary_times(app, driver.partnership_of[users[-1]], summary_runs)
+        summary = await summary_times(harness, driver.partnership_of[users[-1]], summary_runs)
     return Floor(
         ours_us=statistics.median(s[0] for s in slices),
         floor_us=statistics.median(s[1] for s in slices),
@@ -639,9 +571,10 @@ async def memory_child(partnerships: int, concurrency: int, seed: int, trace: bo
         tracemalloc.start()
     with tempfile.TemporaryDirectory(prefix="canvas-bench-memory-") as folder:
         database = Path(folder) / "memory.sqlite3"
-        app, offline = canvas_app(database, real_chart=False)
-        async with Running(app):
-            driver = Driver(app, offline, concurrency=concurrency, seed=seed)
+        harness = BenchHarness(database, real_chart=False, concurrency=concurrency)
+        app, telegram = harness.app, harness.telegram
+        async with harness:
+            driver = Driver(harness, seed=seed)
             # The first summary loads matplotlib for good: count it in the baseline.
             canvas = app.bot_data.canvas
             empty = compare(canvas, [], [])
@@ -663,13 +596,22 @@ async def memory_child(partnerships: int, concurrency: int, seed: int, trace: bo
             theme = load_canvas().next_open(frozenset(template.themes))
             if theme is None:
                 raise RuntimeError("the template partnership has no open question")
+            questions: dict[int, str | None] = {
+                u: harness.message_with(u, "a:")[1].rsplit(":", 1)[0] for u in pair(0)
+            }
+            # The fake keeps no chat from here on: what it holds must not count as the bot's.
+            telegram.history = 0
+            telegram.forget_messages()
             for k in range(1, partnerships):
-                for user in pair(k):
-                    offline.answer_prefix[user] = f"a:{_clone_id(k)}:1:{theme.id}"
-            users = [u for k in range(partnerships) for u in pair(k)]
-            touches = (driver.process(driver.next_answer(u), arrive=True) for u in users)
+                questions.update(dict.fromkeys(pair(k), f"a:{_clone_id(k)}:1:{theme.id}"))
+            sent_before = telegram.counts.get("sendmessage", 0)
+            touches = (
+                driver.process(driver.next_answer(u, question), arrive=True)
+                for u, question in questions.items()
+            )
             seconds = await timed(asyncio.gather(*touches))
-            shown = sum(1 for u in users if u in offline.answer_prefix)
+            shown = telegram.counts.get("sendmessage", 0) - sent_before
+            users = list(questions)
             gc.collect()
             figures: dict[str, object] = {
                 "partnerships": partnerships,
@@ -815,9 +757,11 @@ async def main_run(options: argparse.Namespace, folder: Path, log: LogCounter) -
     results.summary = results.floor.summary
     database = options.database or folder / "canvas.sqlite3"
     n = options.partnerships
-    app, offline = canvas_app(database, real_chart=options.real_chart)
-    async with Running(app):
-        driver = Driver(app, offline, concurrency=options.concurrency, seed=options.seed)
+    harness = BenchHarness(
+        database, real_chart=options.real_chart, concurrency=options.concurrency
+    )
+    async with harness:
+        driver = Driver(harness, seed=options.seed)
         say(f"setting up {n} partnerships through the bot (7 updates each) …")
         start = time.perf_counter()
         users = await driver.create_many(range(n))
@@ -848,7 +792,7 @@ async def main_run(options: argparse.Namespace, folder: Path, log: LogCounter) -
             start = time.perf_counter()
             results.drain_answers = await driver.answer_all(rest)
             results.drain_s = time.perf_counter() - start
-            results.summaries = offline.calls.get("sendphoto", 0)
+            results.summaries = harness.telegram.counts.get("sendphoto", 0)
         results.processed_answers = sum(driver.answered.values())
         results.final_answers = count_rows(database, "answers")
     results.database_bytes = database_bytes(database)
@@ -1038,47 +982,36 @@ def _notes(results: Results, floor: Floor | None, memory: dict[str, Any], second
 # ------------------------------------------------------------------------------- entry
 
 
+NUMBERS: Final[tuple[tuple[str, type[int] | type[float], float, str], ...]] = (
+    ("--partnerships", int, 2000, "partnerships in (a) and (b)"),
+    ("--concurrency", int, 256, "updates in flight at most"),
+    ("--throughput-questions", int, 12, "questions each partner answers in (a)"),
+    ("--throughput-seconds", float, 10, "(a) starts no answer after this long"),
+    ("--rate", float, 300, "updates/s in (b)"),
+    ("--duration", float, 20, "seconds of (b)"),
+    ("--sequential-updates", int, 5000, "updates in (f)"),
+    ("--memory-partnerships", int, 10000, "partnerships mid-journey in (c); 0 skips it"),
+    ("--summary-runs", int, 5, "runs in (e)"),
+    ("--seed", int, 1, "for the scores"),
+)
+
+
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0] if __doc__ else ""
     )
-    parser.add_argument("--partnerships", type=int, default=2000, help="default: 2000")
+    for flag, kind, default, what in NUMBERS:
+        parser.add_argument(
+            flag, type=kind, default=default, help=f"{what} (default: {default:g})"
+        )
     parser.add_argument(
         "--database", type=Path, default=None, help="a new SQLite file (default: in a temp dir)"
-    )
-    parser.add_argument(
-        "--concurrency", type=int, default=256, help="updates in flight at most (default: 256)"
-    )
-    parser.add_argument(
-        "--throughput-questions",
-        type=int,
-        default=12,
-        help="questions each partner answers in (a) (default: 12)",
-    )
-    parser.add_argument(
-        "--throughput-seconds",
-        type=float,
-        default=10,
-        help="(a) starts no answer after this long (default: 10)",
     )
     parser.add_argument(
         "--finish",
         action="store_true",
         help="after (b), every partner of the main run finishes the canvas",
     )
-    parser.add_argument("--rate", type=float, default=300, help="updates/s in (b) (default: 300)")
-    parser.add_argument("--duration", type=float, default=20, help="seconds of (b) (default: 20)")
-    parser.add_argument(
-        "--sequential-updates", type=int, default=5000, help="updates in (f) (default: 5000)"
-    )
-    parser.add_argument(
-        "--memory-partnerships",
-        type=int,
-        default=10000,
-        help="partnerships mid-journey in (c); 0 skips it (default: 10000)",
-    )
-    parser.add_argument("--summary-runs", type=int, default=5, help="runs in (e) (default: 5)")
-    parser.add_argument("--seed", type=int, default=1, help="for the scores (default: 1)")
     parser.add_argument(
         "--real-chart", action="store_true", help="render the real chart in every phase"
     )

@@ -8,14 +8,23 @@ import os
 from bot.settings import Settings
 from flows.actions import Send
 from tests.bot.conftest import Harness
-from tests.bot.test_journey_bot import BUSINESS, SOCIAL, THEMES, create, join, stored_answers
+from tests.bot.test_journey_bot import (
+    BUSINESS,
+    SOCIAL,
+    THEMES,
+    create,
+    join,
+    shows_question,
+    stored_answers,
+)
+from tests.support import scenario
 from tests.support.offline import OfflineRequest
 
 
 async def test_an_edit_telegram_refuses_becomes_a_new_message(harness: Harness) -> None:
     """When the question message can't be edited any more, the answered view is sent anew."""
     await create(harness)
-    harness.offline.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    harness.telegram.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
     await harness.tap(SOCIAL, "a:", replace_last="4")
     assert any("4 · Eens" in t for t in harness.texts_to(SOCIAL))
 
@@ -23,7 +32,7 @@ async def test_an_edit_telegram_refuses_becomes_a_new_message(harness: Harness) 
 async def test_a_double_tap_edit_is_not_an_error(harness: Harness) -> None:
     """'message is not modified' from a doubled edit is ignored, not reported to the user."""
     await create(harness)
-    harness.offline.fail_next("editMessageText", 400, "Bad Request: message is not modified")
+    harness.telegram.fail_next("editMessageText", 400, "Bad Request: message is not modified")
     await harness.tap(SOCIAL, "a:", replace_last="4")
     assert not any("ging aan onze kant iets mis" in t for t in harness.texts_to(SOCIAL))
 
@@ -35,7 +44,7 @@ async def test_network_errors_are_retried_and_the_answer_stored_once(
     await create(harness)
     harness.offline.raise_network_error_next("sendMessage", timed_out=True)
     await harness.tap(SOCIAL, "a:", replace_last="2")
-    assert f"2/{THEMES}" in harness.texts_to(SOCIAL)[-1]
+    assert shows_question(harness.texts_to(SOCIAL)[-1], 2)
     assert await stored_answers(settings, SOCIAL) == {"selection": 2}
 
 
@@ -45,7 +54,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_partner_told(
     """A 403 on sending marks that member unreachable and tells the partner, once."""
     token = await create(harness)
     await join(harness, token)
-    harness.offline.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    harness.telegram.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await harness.app.bot_data.send([Send(BUSINESS, "hallo")])
     assert any("niet meer bereiken" in t for t in harness.texts_to(SOCIAL))
     [member] = await harness.app.bot_data.journey.repo.memberships(BUSINESS)
@@ -57,11 +66,11 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_partner_told(
 
 async def test_flood_limits_are_waited_out(settings: Settings) -> None:
     """A 429 with retry_after is retried by the rate limiter; the message still arrives."""
-    harness = Harness(settings, OfflineRequest(), rate_limiter=True)
+    harness = Harness(settings, rate_limiter=True)
     await harness.start()
     try:
         await harness.command(SOCIAL, "/start")
-        harness.offline.fail_next("sendMessage", 429, "Too Many Requests: retry after 1")
+        harness.telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 1")
         await harness.command(SOCIAL, "/help")
         assert any("Zo werkt het" in t for t in harness.texts_to(SOCIAL))
     finally:
@@ -77,8 +86,7 @@ async def test_partners_finishing_at_the_same_moment_get_one_summary(harness: Ha
             await harness.tap(user, "a:", replace_last="3")
     last = []
     for user in (SOCIAL, BUSINESS):
-        call, data = harness.message_with(user, "a:")
-        message_id = int(call.result["message_id"])  # type: ignore[index]
+        message_id, data = harness.message_with(user, "a:")
         last.append(harness.updates.callback(user, data, message_id=message_id))
     await asyncio.gather(*(harness.arrive(update) for update in last))
     photos = harness.offline.calls_to("sendPhoto")
@@ -90,8 +98,7 @@ async def test_one_users_quick_taps_are_handled_in_order(
 ) -> None:
     """Quick taps of one user arriving together are processed in arrival order."""
     await create(harness)
-    call, data = harness.message_with(SOCIAL, "a:")
-    message_id = int(call.result["message_id"])  # type: ignore[index]
+    message_id, data = harness.message_with(SOCIAL, "a:")
     first = harness.updates.callback(SOCIAL, data.rsplit(":", 1)[0] + ":5", message_id=message_id)
     second = harness.updates.callback(SOCIAL, data.rsplit(":", 1)[0] + ":1", message_id=message_id)
     await asyncio.gather(harness.arrive(first), harness.arrive(second))
@@ -110,7 +117,7 @@ async def test_many_partnerships_answer_concurrently(settings: Settings) -> None
     def tiny_chart(*_: object, **__: object) -> bytes:
         return b"\x89PNG\r\n\x1a\n"
 
-    harness = Harness(settings, OfflineRequest(lean=True), chart=tiny_chart)
+    harness = Harness(settings, OfflineRequest(lean=True), arrive=True, chart=tiny_chart)
     await harness.start()
     errors: list[object] = []
     harness.app.add_error_handler(lambda _u, c: _record(errors, c.error))  # type: ignore[arg-type,return-value]
@@ -136,29 +143,8 @@ async def _record(errors: list[object], error: object) -> None:
 
 
 async def _pair(harness: Harness, social: int, business: int) -> None:
-    updates = harness.updates
-    await harness.arrive(updates.command(social, "/start"))
-    await _tap(harness, social, "l:nl")
-    await harness.arrive(updates.text_message(social, f"Sociaal {social}"))
-    await _tap(harness, social, "o:social")
-    text = next(
-        t for t in reversed(harness.texts_to(social)) if "start=" in t and "reguliere" in t
+    token = await scenario.start(harness, social, f"Sociaal {social}")
+    await scenario.join(harness, business, token, f"Bedrijf {business}")
+    await asyncio.gather(
+        *(scenario.answer(harness, user, THEMES, 4) for user in (social, business))
     )
-    token = text.split("start=")[1].split()[0]
-    await harness.arrive(updates.command(business, "/start", token))
-    await _tap(harness, business, "l:nl")
-    await harness.arrive(updates.text_message(business, f"Bedrijf {business}"))
-    await asyncio.gather(*(_answer_all(harness, user) for user in (social, business)))
-
-
-async def _answer_all(harness: Harness, user: int) -> None:
-    for _ in range(THEMES):
-        await _tap(harness, user, "a:", "4")
-
-
-async def _tap(harness: Harness, user: int, prefix: str, last: str | None = None) -> None:
-    call, data = harness.message_with(user, prefix)
-    if last is not None:
-        data = data.rsplit(":", 1)[0] + ":" + last
-    message_id = int(call.result["message_id"])  # type: ignore[index]
-    await harness.arrive(harness.updates.callback(user, data, message_id=message_id))

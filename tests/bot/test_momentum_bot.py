@@ -1,4 +1,4 @@
-"""The scheduled briefing through the job queue, across a restart, sent exactly once."""
+"""The scheduled briefing through the job queue reaches the facilitator once, across a restart."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from bot.handlers.momentum import scan
 from bot.settings import Settings
 from tests.bot.conftest import Harness
-from tests.bot.test_journey_bot import BUSINESS, SOCIAL, create, join
-from tests.support.offline import OfflineRequest
+from tests.bot.test_journey_bot import BUSINESS, SOCIAL, create, invite_token, join
+from tests.support import scenario
+
+FACILITATOR = 5003
 
 
 def later(days: float) -> datetime:
@@ -26,24 +28,34 @@ async def run_scan(harness: Harness, now: datetime) -> None:
 
 async def test_briefing_is_sent_once_even_across_a_restart(settings: Settings) -> None:
     """The facilitator's briefing goes out when due, once, and not again after a restart."""
-    first = Harness(settings, OfflineRequest())
+    first = Harness(settings)
     await first.start()
-    token = await create(first)
-    await join(first, token)
-    meeting = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
-    await first.command(SOCIAL, "/meeting", meeting)
-    assert "Gesprek gepland" in first.texts_to(SOCIAL)[-1]
-    await run_scan(first, later(2.5))
-    documents = first.offline.calls_to("sendDocument")
-    assert documents == []  # no facilitator joined: partners get reminders, no report
-    reminded = {c.params["chat_id"] for c in first.offline.calls_to("sendMessage")[-2:]}
-    assert reminded == {SOCIAL, BUSINESS}
-    await first.stop()
+    try:
+        token = await create(first)
+        facilitator_token = invite_token(first, SOCIAL, "facilitator")
+        await scenario.join(first, FACILITATOR, facilitator_token, "Coach & Co")
+        await join(first, token)
+        meeting = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
+        await first.command(SOCIAL, "/meeting", meeting)
+        assert "Gesprek gepland" in first.texts_to(SOCIAL)[-1]
+        sent_before = len(first.offline.calls_to("sendMessage"))
+        await run_scan(first, later(1.5))
+        assert len(first.offline.calls_to("sendMessage")) == sent_before  # not due yet
+        await run_scan(first, later(2.5))
+        sent = first.offline.calls_to("sendMessage")[sent_before:]
+        [briefing] = [c for c in sent if c.chat_id == FACILITATOR]
+        assert "Voorbereiding" in briefing.text
+        assert first.offline.calls_to("sendDocument") == []  # no report before both are done
+        partners = {c.chat_id for c in sent if c.chat_id != FACILITATOR}
+        assert partners == {SOCIAL, BUSINESS}  # neither has finished: both are reminded
+    finally:
+        await first.stop()
 
-    second = Harness(settings, OfflineRequest())
+    second = Harness(settings)
     await second.start()
     try:
         await run_scan(second, later(2.6))
+        assert second.offline.calls_to("sendDocument") == []
         assert second.offline.calls_to("sendMessage") == []
     finally:
         await second.stop()

@@ -187,7 +187,7 @@ async def test_unexpected_method_fails(app: App) -> None:
     with pytest.raises(AssertionError, match="unexpected network call 'sendChatAction'"):
         await app.bot.send_chat_action(USER, "typing")
     assert len(offline(app).violations) == 1
-    offline(app).respond("sendChatAction", True)
+    offline(app).telegram.respond("sendChatAction", True)
     assert await app.bot.send_chat_action(USER, "typing") is True
 
 
@@ -195,8 +195,8 @@ async def test_uploads_are_recorded(app: App) -> None:
     """sendPhoto/sendDocument record the uploaded bytes and file name."""
     message = await app.bot.send_document(USER, b"%PDF-1", filename="canvas.pdf", caption="Hier")
     [call] = offline(app).calls_to("sendDocument")
-    assert call.files == {"document": b"%PDF-1"}
-    assert call.filenames == {"document": "canvas.pdf"}
+    assert {k: f.data for k, f in call.files.items()} == {"document": b"%PDF-1"}
+    assert call.files["document"].filename == "canvas.pdf"
     assert message.document is not None
     assert message.document.file_name == "canvas.pdf"
     assert message.caption == "Hier"
@@ -206,9 +206,11 @@ async def test_injected_failures(app: App, monkeypatch: pytest.MonkeyPatch) -> N
     """fail_next and raise_network_error_next make PTB raise the matching errors, then recover."""
     monkeypatch.setenv("PTB_TIMEDELTA", "1")  # else RetryAfter() itself warns (PTB 22.2+)
     requests = offline(app)
-    requests.fail_next("sendMessage", 400, "Bad Request: message text is empty")
-    requests.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
-    requests.fail_next("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
+    requests.telegram.fail_next("sendMessage", 400, "Bad Request: message text is empty")
+    requests.telegram.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    requests.telegram.fail_next(
+        "sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7
+    )
     requests.raise_network_error_next("sendMessage")
     requests.raise_network_error_next("sendMessage", timed_out=True)
     with pytest.raises(BadRequest, match="Message text is empty"):

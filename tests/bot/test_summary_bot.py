@@ -6,7 +6,7 @@ import re
 
 from flows.canvas import load_canvas
 from tests.bot.conftest import Harness
-from tests.bot.test_journey_bot import BUSINESS, SOCIAL, THEMES, create, join
+from tests.bot.test_journey_bot import BUSINESS, SOCIAL, create, join
 from tests.support.botapi import parse_html
 
 PLANTED = {"trust": (5, 1), "equality": (2, 4), "synergy": (4, 1)}  # theme id -> scores
@@ -34,8 +34,7 @@ async def test_the_first_message_names_the_planted_mismatches_largest_first(
     assert len(delivered) <= 3
     (first,) = [t for t in harness.texts_to(SOCIAL) if "Bespreek eerst" in t]
     assert len(parse_html(first)[0]) <= 1000
-    assert "3 verschillen in verwachting" in first
+    assert re.search(r"(?<!\d)3 verschillen in verwachting", first)
     titles = re.findall(r"^\S+ \d\. <b>(.+?)</b>", first, re.M)
     title = {t: canvas.theme(t).title("nl") for t in PLANTED}  # type: ignore[union-attr]
     assert titles == [title["trust"], title["synergy"], title["equality"]]
-    assert len(canvas.themes) == THEMES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -96,7 +97,7 @@ async def test_a_briefing_after_both_are_done_is_the_summary_in_three_messages(
     first, photo, report = actions
     assert isinstance(first, Send)
     assert first.text.startswith("🧭 <b>Voorbereiding</b> voor jullie gesprek op 05-11-2026")
-    assert "3 verschillen in verwachting" in first.text
+    assert re.search(r"(?<!\d)3 verschillen in verwachting", first.text)
     assert isinstance(photo, SendPhoto)
     assert isinstance(report, SendDocument)
 

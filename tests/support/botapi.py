@@ -243,6 +243,7 @@ _TAG = re.compile(
 )
 _ATTR = re.compile(r"""([\w-]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?""")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+_MARKUP = {"&": _ENTITY, "<": _TAG}  # what may follow each character that starts markup
 _FORMATTING = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del"})
 _FORMATTING |= {"span", "tg-spoiler"}
 _REQUIRED_ATTR = {"a": "href", "tg-emoji": "emoji-id", "span": "class"}
@@ -257,24 +258,18 @@ def parse_html(text: str) -> tuple[str, list[str]]:
     pos = 0
     while pos < len(text):
         char = text[pos]
-        if char == "&":
-            entity = _ENTITY.match(text, pos)
-            if entity is None:
-                problems.append(f"bare '&' at offset {pos}, escape it as &amp;")
+        if char in _MARKUP:
+            found = _MARKUP[char].match(text, pos)
+            if found is None:
+                problems.append(f"bare {char!r} at offset {pos}, escape it as {html.escape(char)}")
                 plain.append(char)
                 pos += 1
                 continue
-            plain.append(html.unescape(entity.group(0)))
-            pos = entity.end()
-        elif char == "<":
-            tag = _TAG.match(text, pos)
-            if tag is None:
-                problems.append(f"bare '<' at offset {pos}, escape it as &lt;")
-                plain.append(char)
-                pos += 1
-                continue
-            problems.extend(_tag_problems(tag, stack))
-            pos = tag.end()
+            if char == "&":
+                plain.append(html.unescape(found.group(0)))
+            else:
+                problems.extend(_tag_problems(found, stack))
+            pos = found.end()
         else:
             plain.append(char)
             pos += 1

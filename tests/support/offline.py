@@ -1,39 +1,24 @@
-"""A PTB request backend that never touches the network and checks every call against the spec.
+"""A PTB request backend that never touches the network: PTB's calls go to :class:`FakeTelegram`.
 
 ``OfflineRequest`` plugs into ``ApplicationBuilder().request(...)`` (and ``get_updates_request``).
-Each Bot API call is decoded, validated with :class:`~tests.support.botapi.Spec`, recorded as a
-:class:`Call` and answered with a plausible Telegram response. A call Telegram would reject
-raises :class:`OfflineViolation` (an ``AssertionError``) and is kept in ``violations``, because
-PTB's ``Application`` hands handler exceptions to error handlers instead of the test.
+Each Bot API call is decoded as Telegram would read it and answered by the shared model in
+``tests/support/telegram.py`` (spec check, messages, refusals). A call Telegram would reject for
+breaking the spec, or one the model has no answer for, raises :class:`OfflineViolation` (an
+``AssertionError``) and is kept in ``violations``, because PTB's ``Application`` hands handler
+exceptions to error handlers instead of the test.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
 
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from tests.support.botapi import BotApiViolation, Spec, UploadedFile, load_spec, parse_html
-
-BOT_USER: Final[Mapping[str, Any]] = {
-    "id": 999,
-    "is_bot": True,
-    "first_name": "Canvas",
-    "username": "canvas_test_bot",
-    "can_join_groups": True,
-    "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
-    "can_connect_to_business": False,
-    "has_main_web_app": False,
-}
+from tests.support.botapi import BotApiViolation, Spec, UploadedFile
+from tests.support.telegram import Call, FakeTelegram, Rejected, Unexpected, Violation
 
 
 class OfflineViolation(BotApiViolation, TelegramError):  # noqa: N818 - pairs BotApiViolation
@@ -45,43 +30,27 @@ class OfflineViolation(BotApiViolation, TelegramError):  # noqa: N818 - pairs Bo
         self.message = str(self.args[0])
 
 
-class UnexpectedCall(OfflineViolation):
-    """A Bot API method this fake has no response for: the code under test did something new."""
-
-    def __init__(self, method: str, params: Mapping[str, object]):
-        super().__init__(method, params, [f"unexpected network call {method!r}: no response"])
-
-
-@dataclass
-class Call:
-    """One request the bot made; ``error`` says how an injected failure answered it."""
-
-    method: str
-    params: dict[str, object]
-    files: dict[str, bytes] = field(default_factory=dict)
-    filenames: dict[str, str] = field(default_factory=dict)
-    error: str | None = None
-    result: object = None  # what the fake Bot API answered, e.g. the sent Message
-
-
-Responder = Callable[["OfflineRequest", Call], object]
-_Answer = Callable[[Call], tuple[int, bytes]]  # an injected failure
-
-
 class OfflineRequest(BaseRequest):
-    """In-memory Bot API: validates, records and answers calls; can inject failures."""
+    """PTB's transport to an in-process :class:`FakeTelegram` that accepts chats, messages and
+    callback queries it has not seen (the tests build updates beside it)."""
 
-    def __init__(self, spec: Spec | None = None, *, poll_delay: float = 0.05, lean: bool = False):
-        self.spec = spec or load_spec()
+    def __init__(
+        self,
+        spec: Spec | None = None,
+        *,
+        poll_delay: float = 0.05,
+        round_trip: bool = True,
+        lean: bool = False,
+        telegram: FakeTelegram | None = None,
+    ):
         # lean: for load tests only. No spec check, and answers carry no echoed text or
         # buttons, so the cost measured is the bot's, not this fake's or PTB's parsing.
-        self.lean = lean
+        self.telegram = telegram or FakeTelegram(
+            spec, strict=False, lean=lean, first_message_id=1001
+        )
         self.poll_delay = poll_delay  # getUpdates "long-polls" this long, so polling won't spin
-        self.calls: list[Call] = []
+        self.round_trip = round_trip  # yield to the event loop on every call, as the network does
         self.violations: list[OfflineViolation] = []
-        self.responses: dict[str, Responder | object] = {}
-        self._failures: defaultdict[str, deque[_Answer]] = defaultdict(deque)
-        self._message_ids = itertools.count(1001)
 
     # -- BaseRequest ----------------------------------------------------------------------------
 
@@ -105,101 +74,62 @@ class OfflineRequest(BaseRequest):
         connect_timeout: object = None,
         pool_timeout: object = None,
     ) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
-        call = _decode(api_method, request_data)
+        call = decode(url.rsplit("/", 1)[-1], request_data, lean=self.telegram.lean)
         if method != "POST":  # Bot.get_file().download_*: a GET of a file URL
-            raise self._remember(UnexpectedCall(f"{method} {url}", call.params))
-        # Yield like a real round trip would; everything below runs without awaiting, so
-        # concurrent calls never interleave inside the bookkeeping.
-        key = api_method.lower()
-        await asyncio.sleep(self.poll_delay if key == "getupdates" else 0)
-        if not self.lean and (problems := self.spec.check(api_method, call.params)):
-            raise self._remember(OfflineViolation(api_method, call.params, problems))
-        if failures := self._failures.get(key):
-            self.calls.append(call)
-            return failures.popleft()(call)
-        responder = self.responses.get(key, _RESPONSES.get(key))
-        if responder is None:
-            raise self._remember(UnexpectedCall(api_method, call.params))
-        self.calls.append(call)
-        result = responder(self, call) if callable(responder) else responder
-        call.result = result
+            raise self._violation(f"{method} {url}", call.params, ["unexpected network call"])
+        # Yield like a real round trip would; the model answers without awaiting, so
+        # concurrent calls never interleave inside its bookkeeping.
+        if call.method.lower() == "getupdates":
+            await asyncio.sleep(self.poll_delay)
+        elif self.round_trip:
+            await asyncio.sleep(0)
+        return self.answer(call)
+
+    def answer(self, call: Call) -> tuple[int, bytes]:
+        """The model's answer to ``call`` as the HTTP status and body PTB reads."""
+        try:
+            result = self.telegram.answer(call)
+        except (Unexpected, Violation) as refused:
+            raise self._violation(call.method, call.params, call.problems) from refused
+        except Rejected as rejected:
+            return rejected.error_code, json.dumps(rejected.body()).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
-    def next_message_id(self) -> int:
-        return next(self._message_ids)
-
-    def _remember(self, violation: OfflineViolation) -> OfflineViolation:
+    def _violation(
+        self, method: str, params: Mapping[str, object], problems: Sequence[str]
+    ) -> OfflineViolation:
+        violation = OfflineViolation(method, params, problems)
         self.violations.append(violation)
         return violation
 
     # -- test controls --------------------------------------------------------------------------
 
-    def respond(self, method: str, result: Responder | object) -> None:
-        """Answer ``method`` with ``result`` (a JSON value, or ``f(request, call)`` giving one)."""
-        self.responses[method.lower()] = result
-
-    def fail_next(
-        self,
-        method: str,
-        error_code: int,
-        description: str,
-        *,
-        times: int = 1,
-        retry_after: int | None = None,
-    ) -> None:
-        """Answer the next ``times`` calls of ``method`` with a Telegram error response.
-
-        400 makes PTB raise ``BadRequest``, 403 ``Forbidden``, 429 ``RetryAfter`` (its
-        ``retry_after`` defaults to 1 second; set ``PTB_TIMEDELTA=1`` or PTB 22 warns on it).
-        """
-        if error_code == 429 and retry_after is None:
-            retry_after = 1
-        body: dict[str, object] = {
-            "ok": False,
-            "error_code": error_code,
-            "description": description,
-        }
-        if retry_after is not None:
-            body["parameters"] = {"retry_after": retry_after}
-        payload = json.dumps(body).encode()
-
-        def answer(call: Call) -> tuple[int, bytes]:
-            call.error = f"{error_code} {description}"
-            return error_code, payload
-
-        self._failures[method.lower()].extend([answer] * times)
+    @property
+    def calls(self) -> list[Call]:
+        return self.telegram.calls
 
     def raise_network_error_next(
         self, method: str, *, timed_out: bool = False, times: int = 1
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail with ``NetworkError``/``TimedOut``."""
 
-        def answer(call: Call) -> tuple[int, bytes]:
-            error = TimedOut() if timed_out else NetworkError("offline: injected network error")
-            call.error = type(error).__name__
-            raise error
+        def failure(_: Call) -> Exception:
+            return TimedOut() if timed_out else NetworkError("offline: injected network error")
 
-        self._failures[method.lower()].extend([answer] * times)
+        self.telegram.raise_next(method, failure, times)
 
-    def calls_to(self, method: str) -> list[Call]:
+    def calls_to(self, method: str, chat_id: int | None = None) -> list[Call]:
         """Recorded calls of ``method`` (case-insensitive), oldest first."""
-        return [call for call in self.calls if call.method.lower() == method.lower()]
+        return self.telegram.calls_to(method, chat_id)
 
-    def sent_texts(self, chat_id: int | str | None = None) -> list[str]:
-        """Texts of the successful sendMessage calls, optionally to one chat only."""
-        return [
-            str(call.params["text"])
-            for call in self.calls_to("sendMessage")
-            if call.error is None
-            and (chat_id is None or str(call.params["chat_id"]) == str(chat_id))
-        ]
+    def sent_texts(self, chat_id: int | None = None) -> list[str]:
+        """Visible texts of the successful sendMessage calls, optionally to one chat only."""
+        return self.telegram.sent_texts(chat_id)
 
     def clear(self) -> None:
         """Forget calls, violations and pending failures (message ids keep increasing)."""
-        self.calls.clear()
+        self.telegram.clear()
         self.violations.clear()
-        self._failures.clear()
 
     def assert_no_violations(self) -> None:
         """Fail with the first violation, if any call broke the spec or was unexpected."""
@@ -207,97 +137,20 @@ class OfflineRequest(BaseRequest):
             raise self.violations[0]
 
 
-def _decode(method: str, request_data: RequestData | None) -> Call:
-    """The call as Telegram would see it: native values, uploads as :class:`UploadedFile`."""
+def decode(method: str, request_data: RequestData | None, *, lean: bool = False) -> Call:
+    """The call as Telegram would see it: native values, uploads as :class:`UploadedFile`.
+
+    ``lean`` skips the JSON round trip (PTB's parameters are JSON-ready already).
+    """
     if request_data is None:
         return Call(method, {})
     # Round-trip through JSON like the wire does: enums become str, tuples lists.
-    params: dict[str, object] = json.loads(json.dumps(request_data.parameters))
-    call = Call(method, params)
+    parameters = request_data.parameters
+    params: dict[str, object] = dict(parameters) if lean else json.loads(json.dumps(parameters))
     for part, (filename, content, mimetype) in request_data.multipart_data.items():
-        data = content if isinstance(content, bytes) else content.read()
-        call.files[part], call.filenames[part] = data, filename
         # A top-level upload has no value in `parameters`; attach:// parts are referenced
         # from inside a value (InputMedia...) and are not parameters of their own.
         if part not in params:
+            data = content if isinstance(content, bytes) else content.read()
             params[part] = UploadedFile(filename, data, mimetype)
-    return call
-
-
-# -- canned responses ---------------------------------------------------------------------------
-
-
-def _chat(chat_id: object) -> dict[str, object]:
-    if isinstance(chat_id, str) and chat_id.startswith("@"):
-        return {"id": -1001000000001, "type": "channel", "username": chat_id[1:]}
-    numeric = int(str(chat_id))
-    return {"id": numeric, "type": "private" if numeric > 0 else "supergroup"}
-
-
-def _visible(call: Call, key: str) -> str | None:
-    """``params[key]`` as the recipient sees it: tags stripped when parse_mode is HTML."""
-    value = call.params.get(key)
-    if not isinstance(value, str):
-        return None
-    mode = call.params.get("parse_mode")
-    return parse_html(value)[0] if isinstance(mode, str) and mode.lower() == "html" else value
-
-
-def _message(request: OfflineRequest, call: Call, message_id: object = None) -> dict[str, object]:
-    message: dict[str, object] = {
-        "message_id": message_id or request.next_message_id(),
-        "from": dict(BOT_USER),
-        "chat": _chat(call.params.get("chat_id", 1)),
-        "date": int(time.time()),
-    }
-    if request.lean:
-        return message
-    for key in ("text", "caption"):
-        if (value := _visible(call, key)) is not None:
-            message[key] = value
-    markup = call.params.get("reply_markup")
-    if isinstance(markup, dict) and "inline_keyboard" in markup:
-        message["reply_markup"] = markup
-    return message
-
-
-def _sent_file(kind: str) -> Responder:
-    def respond(request: OfflineRequest, call: Call) -> object:
-        message = _message(request, call)
-        n = message["message_id"]
-        file: dict[str, object] = {"file_id": f"{kind}-{n}", "file_unique_id": f"u{kind}{n}"}
-        if kind == "photo":
-            message["photo"] = [{**file, "width": 800, "height": 600}]
-        else:
-            message[kind] = {**file, "file_name": call.filenames.get(kind, f"{kind}-{n}")}
-        return message
-
-    return respond
-
-
-def _edited(request: OfflineRequest, call: Call) -> object:
-    if "inline_message_id" in call.params:
-        return True  # Telegram answers True for edits of inline messages
-    return {**_message(request, call, call.params["message_id"]), "edit_date": int(time.time())}
-
-
-_RESPONSES: Final[dict[str, Responder | object]] = {
-    "getme": dict(BOT_USER),
-    "getupdates": [],
-    "sendmessage": _message,
-    "sendphoto": _sent_file("photo"),
-    "senddocument": _sent_file("document"),
-    "editmessagetext": _edited,
-    "editmessagereplymarkup": _edited,
-    **dict.fromkeys(
-        (
-            "answercallbackquery",
-            "setmycommands",
-            "deletewebhook",
-            "setwebhook",
-            "setchatmenubutton",
-            "deletemessage",
-        ),
-        True,
-    ),
-}
+    return Call(method, params)

@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import Bot, Update
 
-from tests.support.offline import BOT_USER
+from tests.support.telegram import bot_user, chat_json, user_json
 
 JSON = dict[str, Any]
 
@@ -31,28 +31,14 @@ class UpdateFactory:
     # -- messages -------------------------------------------------------------------------------
 
     def text_message(
-        self,
-        user_id: int,
-        text: str,
-        *,
-        language_code: str = "nl",
-        chat_type: str = "private",
-        first_name: str = "Test",
-        entities: list[JSON] | None = None,
-        chat_id: int | None = None,
+        self, user_id: int, text: str, *, entities: list[JSON] | None = None, **kwargs: Any
     ) -> Update:
-        """A text message from ``user_id`` (in a group when ``chat_id`` and ``chat_type`` say)."""
+        """A text message from ``user_id`` (in a group when ``chat_id`` and ``chat_type`` say;
+        see :meth:`message` for the other options)."""
         content: JSON = {"text": text}
         if entities:
             content["entities"] = entities
-        return self.message(
-            user_id,
-            content,
-            language_code=language_code,
-            chat_type=chat_type,
-            first_name=first_name,
-            chat_id=chat_id,
-        )
+        return self.message(user_id, content, **kwargs)
 
     def command(self, user_id: int, command: str, args: str = "", **kwargs: Any) -> Update:
         """``/start args``-style message with the bot_command entity Telegram adds."""
@@ -125,11 +111,11 @@ class UpdateFactory:
         first_name: str = "Test",
     ) -> Update:
         """The user pressed an inline button with ``data`` under the bot's message."""
-        user = _user(user_id, first_name, language_code)
+        user = user_json(user_id, language_code, first_name)
         message = {
             "message_id": message_id,
-            "from": dict(BOT_USER),
-            "chat": _chat(user_id, "private", first_name),
+            "from": bot_user(),
+            "chat": chat_json(user_id, "private", first_name),
             "date": int(time.time()),
             "text": message_text,
         }
@@ -156,8 +142,8 @@ class UpdateFactory:
     ) -> JSON:
         return {
             "message_id": next(self._message_ids),
-            "from": _user(user_id, first_name, language_code),
-            "chat": _chat(chat_id or user_id, chat_type, first_name),
+            "from": user_json(user_id, language_code, first_name),
+            "chat": chat_json(chat_id or user_id, chat_type, first_name),
             "date": int(time.time()),
             **content,
         }
@@ -170,22 +156,6 @@ class UpdateFactory:
     def _file(self) -> JSON:
         n = next(self._file_ids)
         return {"file_id": f"file-{n}", "file_unique_id": f"unique-{n}", "file_size": 1024}
-
-
-def _user(user_id: int, first_name: str, language_code: str) -> JSON:
-    return {
-        "id": user_id,
-        "is_bot": False,
-        "first_name": first_name,
-        "language_code": language_code,
-    }
-
-
-def _chat(chat_id: int, chat_type: str, first_name: str) -> JSON:
-    if chat_type == "private":
-        return {"id": chat_id, "type": "private", "first_name": first_name}
-    group_id = chat_id if chat_id < 0 else -1_000_000_000_000 - chat_id
-    return {"id": group_id, "type": chat_type, "title": "Test group"}
 
 
 def _with_caption(content: JSON, caption: str | None) -> JSON:
