@@ -1,0 +1,205 @@
+"""Onboarding: the language, the organisation's name, the role, and joining by invite."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from flows import review
+from flows.actions import Kind, Notice, Send, Tap
+from flows.canvas import LANGUAGES
+from flows.events import Command
+from flows.machine import Step, Trigger
+from flows.model import Invite, Member, Partnership, Role
+from flows.session import Session, language_keyboard
+
+if TYPE_CHECKING:
+    from flows.journey import CommandHandler, Journey, TapHandler
+
+
+async def start(j: Journey, s: Session, argument: str) -> None:
+    """/start: open an invite when it carries one, else continue where the user was."""
+    if argument:
+        await open_invite(j, s, argument)
+    else:
+        await j.resume(s)
+
+
+async def resume(j: Journey, s: Session, _: object = None) -> None:
+    await j.resume(s)
+
+
+async def new_partnership(j: Journey, s: Session, _: str) -> None:
+    """/new: start another partnership, from the organisation's name on."""
+    s.context = {"purpose": "create"}
+    trigger = Trigger.GREETED if s.state is Step.NEW else Trigger.ONBOARDING_STARTED
+    j.fire(s, trigger)
+
+
+async def cancel(j: Journey, s: Session, _: str) -> None:
+    if s.state in (Step.ORGANISATION, Step.ROLE, Step.NOTE):
+        s.context = {}
+        s.say(s.t("cancelled"))
+        j.fire(s, Trigger.CANCELLED)
+    else:
+        s.say(s.t("nothing_to_cancel"))
+
+
+async def show_help(j: Journey, s: Session, _: str) -> None:
+    s.say(s.t("help"))
+
+
+async def choose_language(j: Journey, s: Session, _: str) -> None:
+    s.say(s.t("choose_language"), language_keyboard())
+
+
+async def language_chosen(j: Journey, s: Session, tap: Tap) -> None:
+    code = tap.args[0]
+    if code not in LANGUAGES:
+        s.replies.append(Notice(s.t("stale_button")))
+        return
+    s.language = code
+    s.replies.append(Notice(s.t("language_set")))
+    if s.state is Step.LANGUAGE:
+        j.fire(s, Trigger.LANGUAGE_CHOSEN)
+    elif s.state in (Step.ORGANISATION, Step.ROLE):
+        await j.resume(s)
+    else:
+        j.fire(s, Trigger.LANGUAGE_CHOSEN)
+        s.say(s.t("language_set"))
+
+
+async def organisation_named(j: Journey, s: Session, text: str) -> None:
+    name = " ".join(text.split())
+    if not name or name.startswith("/"):
+        s.say(s.t("organisation_empty"))
+        return
+    if len(name) > j.limits.organisation_max:
+        s.say(s.t("organisation_too_long", limit=j.limits.organisation_max))
+        return
+    if not s.is_joining():
+        s.context["organisation"] = name
+        j.fire(s, Trigger.ORGANISATION_NAMED)
+        return
+    invite, problem = await usable_invite(j, s, s.context.get("invite", ""))
+    if invite is None:
+        s.context = {}
+        s.say(problem)
+        j.fire(s, Trigger.CANCELLED)
+        return
+    member = Member(invite.partnership_id, s.user_id, invite.role, name, s.now)
+    s.changes.invites.append(replace(invite, used_by=s.user_id, used_at=s.now))
+    await j.activate(s, invite.partnership_id)
+    s.stage_member(member)
+    await _tell_members_joined(j, s, member)
+    s.say(s.t("joined", header=s.header()))
+    j.fire(s, Trigger.ORGANISATION_NAMED)
+    s.context = {}
+
+
+async def role_chosen(j: Journey, s: Session, tap: Tap) -> None:
+    value = tap.args[0]
+    if s.state is not Step.ROLE or value not in {r.value for r in Role}:
+        s.replies.append(Notice(s.t("stale_button")))
+        return
+    role = Role(value)
+    organisation = s.context.get("organisation", "")
+    partnership = Partnership(
+        id=j.new_id(),
+        created_by=s.user_id,
+        created_at=s.now,
+        canvas_version=s.texts.canvas.version,
+        last_activity_at=s.now,
+    )
+    s.changes.partnerships.append(partnership)
+    s.context = {}
+    s.active = partnership.id
+    s.partnership = partnership
+    s.members = []
+    s.answers = {}
+    s.stage_member(Member(partnership.id, s.user_id, role, organisation, s.now))
+    s.say(s.t("partnership_created"))
+    issue_invites(j, s, partnership)
+    j.fire(s, Trigger.ROLE_CHOSEN)
+
+
+def issue_invites(j: Journey, s: Session, partnership: Partnership) -> None:
+    """A fresh invite link for every role still open in the partnership."""
+    taken = {m.role for m in s.members}
+    for admitted in (r for r in Role if r not in taken):
+        token = j.new_token()
+        s.changes.invites.append(
+            Invite(
+                token=token,
+                partnership_id=partnership.id,
+                role=admitted,
+                created_by=s.user_id,
+                created_at=s.now,
+                expires_at=s.now + j.limits.invite_ttl,
+            )
+        )
+        link = j.invite_link(token)
+        s.say(s.t(f"invite_{admitted.value}", link=link, days=j.limits.invite_ttl.days))
+
+
+async def open_invite(j: Journey, s: Session, token: str) -> None:
+    invite, problem = await usable_invite(j, s, token)
+    if invite is None:
+        s.say(problem)
+        await j.resume(s)
+        return
+    if any(m.partnership_id == invite.partnership_id for m in s.memberships):
+        s.say(s.t("invite_already_member"))
+        await review.switch_to(j, s, invite.partnership_id)
+        return
+    members = await j.repo.members(invite.partnership_id)
+    s.context = {
+        "purpose": "join",
+        "invite": token,
+        "inviter": " & ".join(m.organisation for m in members if m.role.answers),
+    }
+    if s.state is Step.NEW:
+        j.fire(s, Trigger.GREETED)
+    else:
+        j.fire(s, Trigger.ONBOARDING_STARTED)
+
+
+async def usable_invite(j: Journey, s: Session, token: str) -> tuple[Invite | None, str]:
+    invite = await j.repo.invite(token) if token else None
+    if invite is None or invite.revoked:
+        return None, s.t("invite_unknown")
+    if invite.used_by is not None:
+        return None, s.t("invite_used")
+    if invite.expires_at <= s.now:
+        return None, s.t("invite_expired")
+    members = await j.repo.members(invite.partnership_id)
+    if any(m.user_id == s.user_id for m in members):
+        return None, s.t("invite_already_member")
+    if any(m.role is invite.role for m in members):
+        return None, s.t("invite_full")
+    return invite, ""
+
+
+async def _tell_members_joined(j: Journey, s: Session, member: Member) -> None:
+    for other in s.members:
+        if other.user_id == s.user_id:
+            continue
+        language = await j.language_of(other.user_id)
+        key = f"member_joined_{member.role.value}"
+        text = j.texts.messages(key, language, organisation=member.organisation)
+        s.replies.append(Send(other.user_id, text))
+
+
+COMMANDS: dict[Command, CommandHandler] = {
+    Command.START: start,
+    Command.RESUME: resume,
+    Command.NEW: new_partnership,
+    Command.CANCEL: cancel,
+    Command.HELP: show_help,
+    Command.LANGUAGE: choose_language,
+}
+TAPS: dict[Kind, TapHandler] = {
+    Kind.LANGUAGE: language_chosen,
+    Kind.ROLE: role_chosen,
+    Kind.CONTINUE: resume,
+}
