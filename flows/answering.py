@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from flows import onboarding
 from flows.actions import Kind, Notice, Tap
 from flows.canvas import Theme
-from flows.machine import Step, Trigger
+from flows.machine import Trigger
 from flows.session import Session
 
 if TYPE_CHECKING:
@@ -17,27 +17,16 @@ if TYPE_CHECKING:
 
 async def on_text(j: Journey, s: Session, text: str) -> None:
     """A text message: the organisation's name or a note when one is asked for, else a hint."""
-    if s.state is Step.NEW:
-        s.context = {"purpose": "create"}
-        j.fire(s, Trigger.GREETED)
-    elif s.state is Step.ORGANISATION:
+    if j.accepts(s, Trigger.ORGANISATION_NAMED):
         await onboarding.organisation_named(j, s, text)
-    elif s.state is Step.NOTE:
+    elif j.accepts(s, Trigger.NOTE_GIVEN):
         note_given(j, s, text)
-    elif s.state in (Step.LANGUAGE, Step.ROLE):
-        s.say(s.t("use_buttons"))
-        await j.resume(s)
-    elif s.state is Step.ANSWERING:
-        s.say(s.t("hint_answering"))
-        j.fire(s, Trigger.RESUMED)
-    elif s.state is Step.DONE and not s.has_open_question():
-        s.say(s.t("hint_done"))
     else:
-        j.fire(s, Trigger.RESUMED)
+        j.fire(s, Trigger.TEXT_SENT)
 
 
 async def question_tapped(j: Journey, s: Session, tap: Tap) -> None:
-    theme = _theme_of(s, tap)
+    theme = _theme_of(j, s, tap)
     if theme is None:
         return
     if tap.kind is Kind.ANSWER:
@@ -51,7 +40,7 @@ async def question_tapped(j: Journey, s: Session, tap: Tap) -> None:
         j.fire(s, Trigger.NOTE_OPENED)
 
 
-def _theme_of(s: Session, tap: Tap) -> Theme | None:
+def _theme_of(j: Journey, s: Session, tap: Tap) -> Theme | None:
     """The theme a question button names, if it still belongs to this user's journey."""
     theme = s.texts.canvas.theme(tap.theme_id)
     member = next((m for m in s.memberships if m.partnership_id == tap.partnership_id), None)
@@ -64,7 +53,7 @@ def _theme_of(s: Session, tap: Tap) -> Theme | None:
     if s.partnership is None or tap.round != s.partnership.round:
         s.replies.append(Notice(s.t("stale_button")))
         return None
-    if s.state not in (Step.ANSWERING, Step.NOTE, Step.DONE):
+    if not j.accepts(s, Trigger.ANSWERED):
         s.replies.append(Notice(s.t("stale_button")))
         return None
     return theme

@@ -30,7 +30,7 @@ from flows.chart import render_chart
 from flows.delivery import ChartRenderer, Summaries
 from flows.errors import UnknownActionError
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
-from flows.machine import Step, Trigger, build_machine
+from flows.machine import Step, Trigger, accepted, build_machine
 from flows.messages import Messages
 from flows.model import Changes, Member, Partnership, Role, Snapshot
 from flows.momentum import Momentum, MomentumSettings
@@ -109,6 +109,7 @@ class Journey:
         self.new_token = new_token
         self.new_id = new_id
         self.machine = build_machine()
+        self._accepted = accepted(self.machine)
         self._summary_locks: dict[str, asyncio.Lock] = {}
         self.timezone = timezone
         self.retention = retention
@@ -135,9 +136,10 @@ class Journey:
         try:
             await self._dispatch(session, event)
         except MachineError:
+            # Nothing the event staged is saved: it was not valid in this step.
             logger.info("event %s not valid in state %s", type(event).__name__, session.state)
-            session.replies.append(Notice(session.t("use_buttons")))
-            session.say(session.t("use_buttons"))
+            use_buttons = session.t("use_buttons")
+            return [Notice(use_buttons), Send(session.user_id, use_buttons)]
         await self._persist(session)
         if session.finished and session.partnership is not None:
             session.replies.extend(await self._summarise_once(session.partnership.id))
@@ -160,20 +162,13 @@ class Journey:
         """Run one trigger on the session; MachineError when it is not valid in its state."""
         self.machine.events[trigger.value].trigger(s)
 
+    def accepts(self, s: Session, trigger: Trigger) -> bool:
+        """Whether the transition table lets ``trigger`` happen in the session's step."""
+        return trigger in self._accepted[s.state]
+
     async def resume(self, s: Session) -> None:
         """Continue where the participant left off: the pending step or the first open question."""
-        if s.state is Step.NEW:
-            s.context = {"purpose": "create"}
-            self.fire(s, Trigger.GREETED)
-        elif s.state is Step.LANGUAGE:
-            s.on_enter_LANGUAGE()
-        elif s.state is Step.ORGANISATION:
-            s.on_enter_ORGANISATION()
-        elif s.state is Step.ROLE:
-            s.on_enter_ROLE()
-        else:
-            s.context.pop("note", None)
-            self.fire(s, Trigger.RESUMED)
+        self.fire(s, Trigger.RESUMED)
 
     async def activate(self, session: Session, partnership_id: str) -> None:
         """Make another partnership the active one, read in one go."""
@@ -237,10 +232,7 @@ class Journey:
             await answering.on_text(self, s, event.text)
         elif isinstance(event, OtherSent):
             s.say(s.t(f"other_{event.kind}"))
-            if s.state is Step.NOTE:
-                s.on_enter_NOTE()  # still waiting for the note: ask again, keep the step
-            else:
-                await self.resume(s)
+            self.fire(s, Trigger.OTHER_SENT)
         else:
             await self._tap(s, event)
 
@@ -248,8 +240,8 @@ class Journey:
         anytime = ANYTIME.get(command)
         if anytime is not None:
             await anytime(self, s, argument)
-        elif s.state in (Step.NEW, Step.LANGUAGE):
-            await self.resume(s)
+        elif self.accepts(s, Trigger.ASKED_EARLY):
+            self.fire(s, Trigger.ASKED_EARLY)
         else:
             await ABOUT_PARTNERSHIP[command](self, s, argument)
 

@@ -9,7 +9,7 @@ from flows import review
 from flows.actions import Kind, Notice, Send, Tap
 from flows.canvas import LANGUAGES
 from flows.events import Command
-from flows.machine import Step, Trigger
+from flows.machine import Trigger
 from flows.model import Invite, Member, Partnership, Role
 from flows.session import Session, language_keyboard
 
@@ -32,12 +32,11 @@ async def resume(j: Journey, s: Session, _: object = None) -> None:
 async def new_partnership(j: Journey, s: Session, _: str) -> None:
     """/new: start another partnership, from the organisation's name on."""
     s.context = {"purpose": "create"}
-    trigger = Trigger.GREETED if s.state is Step.NEW else Trigger.ONBOARDING_STARTED
-    j.fire(s, trigger)
+    j.fire(s, Trigger.ONBOARDING_STARTED)
 
 
 async def cancel(j: Journey, s: Session, _: str) -> None:
-    if s.state in (Step.ORGANISATION, Step.ROLE, Step.NOTE):
+    if j.accepts(s, Trigger.CANCELLED):
         s.context = {}
         s.say(s.t("cancelled"))
         j.fire(s, Trigger.CANCELLED)
@@ -60,13 +59,7 @@ async def language_chosen(j: Journey, s: Session, tap: Tap) -> None:
         return
     s.language = code
     s.replies.append(Notice(s.t("language_set")))
-    if s.state is Step.LANGUAGE:
-        j.fire(s, Trigger.LANGUAGE_CHOSEN)
-    elif s.state in (Step.ORGANISATION, Step.ROLE):
-        await j.resume(s)
-    else:
-        j.fire(s, Trigger.LANGUAGE_CHOSEN)
-        s.say(s.t("language_set"))
+    j.fire(s, Trigger.LANGUAGE_CHOSEN)
 
 
 async def organisation_named(j: Journey, s: Session, text: str) -> None:
@@ -99,7 +92,7 @@ async def organisation_named(j: Journey, s: Session, text: str) -> None:
 
 async def role_chosen(j: Journey, s: Session, tap: Tap) -> None:
     value = tap.args[0]
-    if s.state is not Step.ROLE or value not in {r.value for r in Role}:
+    if not j.accepts(s, Trigger.ROLE_CHOSEN) or value not in {r.value for r in Role}:
         s.replies.append(Notice(s.t("stale_button")))
         return
     role = Role(value)
@@ -158,10 +151,7 @@ async def open_invite(j: Journey, s: Session, token: str) -> None:
         "invite": token,
         "inviter": " & ".join(m.organisation for m in members if m.role.answers),
     }
-    if s.state is Step.NEW:
-        j.fire(s, Trigger.GREETED)
-    else:
-        j.fire(s, Trigger.ONBOARDING_STARTED)
+    j.fire(s, Trigger.ONBOARDING_STARTED)
 
 
 async def usable_invite(j: Journey, s: Session, token: str) -> tuple[Invite | None, str]:

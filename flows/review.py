@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from flows.actions import Button, Kind, Notice, Tap, encode
 from flows.events import Command
-from flows.machine import Step, Trigger
+from flows.machine import Trigger
 from flows.model import Role
 from flows.session import Session
 
@@ -93,7 +93,7 @@ async def switch_to(j: Journey, s: Session, partnership_id: str) -> None:
     if not any(m.partnership_id == partnership_id for m in s.memberships):
         s.replies.append(Notice(s.t("stale_button")))
         return
-    if s.state not in (Step.ANSWERING, Step.NOTE, Step.DONE, Step.IDLE):
+    if not j.accepts(s, Trigger.SWITCHED):
         s.say(s.t("finish_step_first"))
         return
     await j.activate(s, partnership_id)

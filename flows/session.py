@@ -217,6 +217,26 @@ class Session:
         data = encode(Kind.NOTE, partnership.id, partnership.round, theme.id)
         return Edit(text, ((Button(self.t(note_key), data),),))
 
+    # ------------------------------------------------------ transition callbacks
+
+    def creating(self, *_: object) -> None:
+        self.context = {"purpose": "create"}
+
+    def drop_note(self, *_: object) -> None:
+        self.context.pop("note", None)
+
+    def confirm_language(self, *_: object) -> None:
+        self.say(self.t("language_set"))
+
+    def ask_to_use_buttons(self, *_: object) -> None:
+        self.say(self.t("use_buttons"))
+
+    def hint_answering(self, *_: object) -> None:
+        self.say(self.t("hint_answering"))
+
+    def hint_done(self, *_: object) -> None:
+        self.say(self.t("hint_done"))
+
     # ---------------------------------------------------------- entering states
 
     def on_enter_LANGUAGE(self, *_: object) -> None:  # noqa: N802 (transitions' naming)

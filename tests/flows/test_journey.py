@@ -347,7 +347,7 @@ def test_every_declared_callback_and_condition_is_a_session_method() -> None:
     names = {name for state in STATES for name in state["on_enter"]}
     for transition in TRANSITIONS:
         names.update(transition.get("conditions", []))
-        names.update([transition["unless"]] if "unless" in transition else [])
+        names.update(transition[key] for key in ("unless", "before", "after") if key in transition)
     assert len(names) > 7
     assert all(callable(getattr(Session, name, None)) for name in sorted(names)), names
 
@@ -460,3 +460,12 @@ async def test_retention_purges_partnerships_idle_for_a_year(
     clock.advance(days=2)
     assert await journey.purge_inactive(clock()) == 1
     assert await repo.memberships(SOCIAL) == []
+
+
+async def test_an_event_invalid_in_its_step_saves_nothing(
+    social: Person, repo: InMemoryRepository
+) -> None:
+    """A language button tapped before the welcome is refused and stores no participant."""
+    await social.tap("l:en")
+    assert [type(a) for a in social.replies] == [Notice, Send]
+    assert await repo.participant(SOCIAL) is None
