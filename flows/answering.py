@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import onboarding
-from flows.actions import Kind, Notice, Tap
+from flows.actions import AnswerTap, ChangeTap, NoteTap, Notice, QuestionTap, ReviewTap, Tap
 from flows.canvas import Theme
 from flows.machine import Trigger
 from flows.session import Session
@@ -25,22 +25,27 @@ async def on_text(j: Journey, s: Session, text: str) -> None:
         j.fire(s, Trigger.TEXT_SENT)
 
 
-async def question_tapped(j: Journey, s: Session, tap: Tap) -> None:
+async def answer_tapped(j: Journey, s: Session, tap: AnswerTap | ChangeTap) -> None:
     theme = _theme_of(j, s, tap)
-    if theme is None:
-        return
-    if tap.kind is Kind.ANSWER:
-        answered(j, s, theme, tap.score, change=False)
-    elif tap.kind is Kind.CHANGE:
-        answered(j, s, theme, tap.score, change=True)
-    elif tap.kind is Kind.REVIEW:
-        s.say(s.question_text(theme), s.scale_keyboard(theme, Kind.CHANGE))
-    else:
+    if theme is not None:
+        answered(j, s, theme, tap.score, change=isinstance(tap, ChangeTap))
+
+
+async def review_tapped(j: Journey, s: Session, tap: ReviewTap) -> None:
+    """An answered theme from /review: the question again, its buttons change the answer."""
+    theme = _theme_of(j, s, tap)
+    if theme is not None:
+        s.say(s.question_text(theme), s.scale_keyboard(theme, change=True))
+
+
+async def note_tapped(j: Journey, s: Session, tap: NoteTap) -> None:
+    theme = _theme_of(j, s, tap)
+    if theme is not None:
         s.context["note"] = theme.id
         j.fire(s, Trigger.NOTE_OPENED)
 
 
-def _theme_of(j: Journey, s: Session, tap: Tap) -> Theme | None:
+def _theme_of(j: Journey, s: Session, tap: QuestionTap) -> Theme | None:
     """The theme a question button names, if it still belongs to this user's journey."""
     theme = s.texts.canvas.theme(tap.theme_id)
     member = next((m for m in s.memberships if m.partnership_id == tap.partnership_id), None)
@@ -107,9 +112,9 @@ def note_given(j: Journey, s: Session, text: str) -> None:
     j.fire(s, Trigger.NOTE_GIVEN)
 
 
-TAPS: dict[Kind, TapHandler] = {
-    Kind.ANSWER: question_tapped,
-    Kind.CHANGE: question_tapped,
-    Kind.REVIEW: question_tapped,
-    Kind.NOTE: question_tapped,
+TAPS: dict[type[Tap], TapHandler] = {
+    AnswerTap: answer_tapped,
+    ChangeTap: answer_tapped,
+    ReviewTap: review_tapped,
+    NoteTap: note_tapped,
 }

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from flows.actions import Action, Send, SendDocument, SendPhoto
+from flows.actions import Action, SendDocument, SendLong, SendPhoto
 from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
 from flows.compare import Comparison, compare
@@ -24,8 +24,6 @@ from flows.repository import Repository
 from flows.summary import headline, render_summary
 
 logger = logging.getLogger(__name__)
-
-CAPTION_LIMIT = 1024
 
 
 class ChartRenderer(Protocol):
@@ -104,7 +102,7 @@ class Summaries:
                 charts[language] = await self.picture(combined, language)
             actions.extend(self._texts(combined, member.user_id, language))
             caption = str(headline(combined.comparison, self.messages, language))
-            actions.append(SendPhoto(member.user_id, charts[language], caption[:CAPTION_LIMIT]))
+            actions.append(SendPhoto(member.user_id, charts[language], caption))
             if member.role in report_for:
                 actions.append(await self.report(combined, member, language, charts[language]))
         return actions
@@ -120,8 +118,8 @@ class Summaries:
             business_name=combined.business_name,
         )
 
-    def _texts(self, combined: Combined, chat_id: int, language: Language) -> list[Send]:
-        texts = render_summary(
+    def _texts(self, combined: Combined, chat_id: int, language: Language) -> list[SendLong]:
+        blocks = render_summary(
             combined.comparison,
             self.canvas,
             self.messages,
@@ -130,7 +128,7 @@ class Summaries:
             business_name=combined.business_name,
             incomplete=not combined.complete,
         )
-        return [Send(chat_id, text) for text in texts]
+        return [SendLong(chat_id, tuple(blocks))]
 
     async def report(
         self, combined: Combined, member: Member, language: Language, chart: bytes | None = None

@@ -18,17 +18,16 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from transitions import MachineError
 
 from flows import answering, onboarding, partnerships, privacy, review
-from flows.actions import Action, Kind, Notice, Send, Tap, decode
+from flows.actions import Action, BotLinks, Notice, Send, SendLinked, Tap
 from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
 from flows.delivery import ChartRenderer, Summaries
-from flows.errors import UnknownActionError
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
 from flows.machine import Step, Trigger, accepted, build_machine
 from flows.messages import Messages
@@ -43,7 +42,8 @@ Clock = Callable[[], datetime]
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 CommandHandler = Callable[["Journey", Session, str], Awaitable[None]]
-TapHandler = Callable[["Journey", Session, Tap], Awaitable[None]]
+# Each tap handler takes its own kind of tap (the table below keys them by that type).
+TapHandler = Callable[["Journey", Session, Any], Awaitable[None]]
 
 
 K = TypeVar("K")
@@ -64,7 +64,7 @@ def _merged(*tables: Mapping[K, V]) -> dict[K, V]:
 # Commands that work at any step, and those about a partnership (after the language is chosen).
 ANYTIME: dict[Command, CommandHandler] = _merged(onboarding.COMMANDS, privacy.COMMANDS)
 ABOUT_PARTNERSHIP: dict[Command, CommandHandler] = _merged(review.COMMANDS, partnerships.COMMANDS)
-TAPS: dict[Kind, TapHandler] = _merged(
+TAPS: dict[type[Tap], TapHandler] = _merged(
     onboarding.TAPS, answering.TAPS, review.TAPS, partnerships.TAPS, privacy.TAPS
 )
 
@@ -89,7 +89,6 @@ class Journey:
         canvas: Canvas,
         messages: Messages,
         *,
-        bot_username: str,
         default_language: Language = "nl",
         limits: Limits | None = None,
         clock: Clock = utc_now,
@@ -102,7 +101,6 @@ class Journey:
     ) -> None:
         self.repo = repo
         self.texts = Texts(canvas, messages)
-        self.bot_username = bot_username
         self.default_language = default_language
         self.limits = limits or Limits()
         self.clock = clock
@@ -130,8 +128,11 @@ class Journey:
         """Run one event to completion: load, trigger, persist, reply."""
         if isinstance(event, OtherSent) and event.kind == "group":
             language = self.language_from_hint(event.user.language_hint)
-            text = self.texts.messages("private_only", language, bot=self.bot_username)
-            return [Send(event.chat_id or event.user.id, text)]
+
+            def private_only(bot: BotLinks) -> str:
+                return self.texts.messages("private_only", language, bot=bot.username)
+
+            return [SendLinked(event.chat_id or event.user.id, private_only)]
         session = await self._load(event.user)
         try:
             await self._dispatch(session, event)
@@ -152,9 +153,6 @@ class Journey:
     async def purge_inactive(self, now: datetime) -> int:
         """Delete partnerships without activity for the retention period (a daily job)."""
         return await privacy.purge_inactive(self, now)
-
-    def invite_link(self, token: str) -> str:
-        return f"https://t.me/{self.bot_username}?start={token}"
 
     # ------------------------------------------------------- for the features
 
@@ -246,13 +244,11 @@ class Journey:
             await ABOUT_PARTNERSHIP[command](self, s, argument)
 
     async def _tap(self, s: Session, event: ButtonTapped) -> None:
-        try:
-            tap = decode(event.data)
-        except UnknownActionError:
-            logger.info("unknown button data from a client")
+        if event.tap is None:
+            logger.info("unreadable button data from a client")
             s.replies.append(Notice(s.t("stale_button")))
             return
-        await TAPS[tap.kind](self, s, tap)
+        await TAPS[type(event.tap)](self, s, event.tap)
 
     # ------------------------------------------------------------ the summary
 

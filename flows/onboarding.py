@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import review
-from flows.actions import Kind, Notice, Send, Tap
-from flows.canvas import LANGUAGES
+from flows.actions import (
+    BotLinks,
+    ContinueTap,
+    LanguageTap,
+    Notice,
+    RoleTap,
+    Send,
+    SendLinked,
+    Tap,
+)
 from flows.events import Command
 from flows.machine import Trigger
 from flows.model import Invite, Member, Partnership, Role
@@ -25,7 +34,7 @@ async def start(j: Journey, s: Session, argument: str) -> None:
         await j.resume(s)
 
 
-async def resume(j: Journey, s: Session, _: object = None) -> None:
+async def resume(j: Journey, s: Session, _: str | ContinueTap = "") -> None:
     await j.resume(s)
 
 
@@ -52,12 +61,8 @@ async def choose_language(j: Journey, s: Session, _: str) -> None:
     s.say(s.t("choose_language"), language_keyboard())
 
 
-async def language_chosen(j: Journey, s: Session, tap: Tap) -> None:
-    code = tap.args[0]
-    if code not in LANGUAGES:
-        s.replies.append(Notice(s.t("stale_button")))
-        return
-    s.language = code
+async def language_chosen(j: Journey, s: Session, tap: LanguageTap) -> None:
+    s.language = tap.language
     s.replies.append(Notice(s.t("language_set")))
     j.fire(s, Trigger.LANGUAGE_CHOSEN)
 
@@ -90,12 +95,11 @@ async def organisation_named(j: Journey, s: Session, text: str) -> None:
     s.context = {}
 
 
-async def role_chosen(j: Journey, s: Session, tap: Tap) -> None:
-    value = tap.args[0]
-    if not j.accepts(s, Trigger.ROLE_CHOSEN) or value not in {r.value for r in Role}:
+async def role_chosen(j: Journey, s: Session, tap: RoleTap) -> None:
+    if not j.accepts(s, Trigger.ROLE_CHOSEN):
         s.replies.append(Notice(s.t("stale_button")))
         return
-    role = Role(value)
+    role = tap.role
     organisation = s.context.get("organisation", "")
     partnership = Partnership(
         id=j.new_id(),
@@ -131,8 +135,17 @@ def issue_invites(j: Journey, s: Session, partnership: Partnership) -> None:
                 expires_at=s.now + j.limits.invite_ttl,
             )
         )
-        link = j.invite_link(token)
-        s.say(s.t(f"invite_{admitted.value}", link=link, days=j.limits.invite_ttl.days))
+        s.replies.append(SendLinked(s.user_id, _invite_text(s, admitted, token, j), token))
+
+
+def _invite_text(s: Session, role: Role, token: str, j: Journey) -> Callable[[BotLinks], str]:
+    """The invite message for ``role``, once the transport knows its link."""
+    key, language, days = f"invite_{role.value}", s.language, j.limits.invite_ttl.days
+
+    def text(bot: BotLinks) -> str:
+        return s.texts.messages(key, language, link=bot.start(token), days=days)
+
+    return text
 
 
 async def open_invite(j: Journey, s: Session, token: str) -> None:
@@ -188,8 +201,8 @@ COMMANDS: dict[Command, CommandHandler] = {
     Command.HELP: show_help,
     Command.LANGUAGE: choose_language,
 }
-TAPS: dict[Kind, TapHandler] = {
-    Kind.LANGUAGE: language_chosen,
-    Kind.ROLE: role_chosen,
-    Kind.CONTINUE: resume,
+TAPS: dict[type[Tap], TapHandler] = {
+    LanguageTap: language_chosen,
+    RoleTap: role_chosen,
+    ContinueTap: resume,
 }

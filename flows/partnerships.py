@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import onboarding
-from flows.actions import Kind, Notice, Send
+from flows.actions import Notice, Send, StopRemindersTap, Tap
 from flows.events import Command
 from flows.machine import Trigger
 from flows.messages import Markup
@@ -174,4 +174,4 @@ COMMANDS: dict[Command, CommandHandler] = {
     Command.REPORT: report,
     Command.CSV: csv,
 }
-TAPS: dict[Kind, TapHandler] = {Kind.STOP_REMINDERS: stop_reminders}
+TAPS: dict[type[Tap], TapHandler] = {StopRemindersTap: stop_reminders}

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flows.actions import Action, Button, Edit, Kind, Send, SendDocument, Tap, encode
+from flows.actions import Action, Button, Edit, ForgetTap, Send, SendDocument, Tap
 from flows.events import Command
 from flows.model import Changes
 from flows.session import Session
@@ -40,14 +40,14 @@ async def ask_to_forget(j: Journey, s: Session, _: str) -> None:
     s.say(
         s.t("forget_confirm"),
         (
-            (Button(s.t("button_forget_yes"), encode(Kind.FORGET, "yes")),),
-            (Button(s.t("button_forget_no"), encode(Kind.FORGET, "no")),),
+            (Button(s.t("button_forget_yes"), ForgetTap(confirmed=True)),),
+            (Button(s.t("button_forget_no"), ForgetTap(confirmed=False)),),
         ),
     )
 
 
-async def forget(j: Journey, s: Session, tap: Tap) -> None:
-    if tap.args[0] != "yes":
+async def forget(j: Journey, s: Session, tap: ForgetTap) -> None:
+    if not tap.confirmed:
         s.replies.append(Edit(s.t("forget_kept")))
         return
     others = {m.partnership_id: await j.repo.members(m.partnership_id) for m in s.memberships}
@@ -103,4 +103,4 @@ COMMANDS: dict[Command, CommandHandler] = {
     Command.MYDATA: export,
     Command.FORGET: ask_to_forget,
 }
-TAPS: dict[Kind, TapHandler] = {Kind.FORGET: forget}
+TAPS: dict[type[Tap], TapHandler] = {ForgetTap: forget}

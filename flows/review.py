@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows.actions import Button, Kind, Notice, Tap, encode
+from flows.actions import Button, Notice, ReviewTap, SwitchTap, Tap
 from flows.events import Command
 from flows.machine import Trigger
 from flows.model import Role
@@ -53,9 +53,9 @@ async def review(j: Journey, s: Session, _: str) -> None:
         if answer is None:
             continue
         mark = "-" if answer.score is None else str(answer.score)
-        data = encode(Kind.REVIEW, s.partnership.id, s.partnership.round, theme.id)
+        tap = ReviewTap(s.partnership.id, s.partnership.round, theme.id)
         label = f"{s.texts.canvas.position(theme.id) + 1}. {theme.title(s.language)}: {mark}"
-        rows.append((Button(label, data),))
+        rows.append((Button(label, tap),))
     s.say(
         s.t(
             "review_title",
@@ -77,7 +77,7 @@ async def switch_menu(j: Journey, s: Session, _: str) -> None:
                 ("✅ " if m.partnership_id == s.active else "")
                 + m.organisation
                 + f" · {m.partnership_id[:4]}",
-                encode(Kind.SWITCH, m.partnership_id),
+                SwitchTap(m.partnership_id),
             ),
         )
         for m in s.memberships
@@ -85,7 +85,7 @@ async def switch_menu(j: Journey, s: Session, _: str) -> None:
     s.say(s.t("switch_choose"), rows)
 
 
-async def switched(j: Journey, s: Session, tap: Tap) -> None:
+async def switched(j: Journey, s: Session, tap: SwitchTap) -> None:
     await switch_to(j, s, tap.partnership_id)
 
 
@@ -107,4 +107,4 @@ COMMANDS: dict[Command, CommandHandler] = {
     Command.REVIEW: review,
     Command.SWITCH: switch_menu,
 }
-TAPS: dict[Kind, TapHandler] = {Kind.SWITCH: switched}
+TAPS: dict[type[Tap], TapHandler] = {SwitchTap: switched}

@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.actions import Send, SendDocument, SendPhoto
+from bot.callback import pack
+from flows.actions import Send, SendDocument, SendPhoto, StopRemindersTap
 from flows.events import Command
 from flows.journey import Journey
 from flows.model import Role
 from flows.momentum import parse_meeting
-from tests.flows.conftest import Clock, JourneyFactory, Person
+from tests.flows.conftest import Clock, JourneyFactory, Person, texts_to
 from tests.flows.test_journey import (
     BUSINESS,
     FACILITATOR,
@@ -66,7 +67,7 @@ async def test_the_facilitator_is_briefed_once_before_the_meeting(
     actions = await journey.momentum.due(clock())
     assert [a.chat_id for a in actions if isinstance(a, SendDocument)] == [FACILITATOR]
     assert [a.chat_id for a in actions if isinstance(a, SendPhoto)] == [FACILITATOR]
-    summary = " ".join(a.text for a in actions if isinstance(a, Send) and a.chat_id == FACILITATOR)
+    summary = texts_to(actions, FACILITATOR)
     assert "nog niet" in summary.lower() or "onvolledig" in summary.lower()
     reminded = [a.chat_id for a in actions if isinstance(a, Send) and a.chat_id != FACILITATOR]
     assert reminded == [BUSINESS]
@@ -93,7 +94,8 @@ async def test_stop_reminders_button_turns_them_off(journey: Journey, clock: Clo
     clock.advance(days=3, minutes=1)
     reminders = [a for a in await journey.momentum.due(clock()) if a.chat_id == BUSINESS]  # type: ignore[union-attr]
     assert reminders
-    stop = next(b.data for row in reminders[0].keyboard for b in row if b.data.startswith("x:"))  # type: ignore[union-attr]
+    taps = [b.tap for row in reminders[0].keyboard for b in row]  # type: ignore[union-attr]
+    stop = next(pack(t) for t in taps if isinstance(t, StopRemindersTap))
     await business.tap(stop)
     assert "geen herinneringen" in business.text().lower()
     clock.advance(days=30)
