@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,7 @@ from flows.delivery import ChartRenderer, Summaries
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
 from flows.machine import Step, Trigger, accepted, build_machine
 from flows.messages import Messages
-from flows.model import Changes, Member, Partnership, Role, Snapshot
+from flows.model import Member, Partnership, Role, Snapshot
 from flows.momentum import Momentum, MomentumSettings
 from flows.repository import Repository
 from flows.session import Session, Texts
@@ -108,7 +109,10 @@ class Journey:
         self.new_id = new_id
         self.machine = build_machine()
         self._accepted = accepted(self.machine)
-        self._summary_locks: dict[str, asyncio.Lock] = {}
+        # A lock lives while an update holds or awaits it (a weak value): no clean-up needed.
+        self._summary_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self.timezone = timezone
         self.retention = retention
         self.summaries = Summaries(repo, canvas, messages, timezone, chart)
@@ -141,9 +145,9 @@ class Journey:
             logger.info("event %s not valid in state %s", type(event).__name__, session.state)
             use_buttons = session.t("use_buttons")
             return [Notice(use_buttons), Send(session.user_id, use_buttons)]
-        await self._persist(session)
-        if session.finished and session.partnership is not None:
-            session.replies.extend(await self._summarise_once(session.partnership.id))
+        claimed = await self._persist(session)
+        if claimed is not None:
+            session.replies.extend(await self._tell_both_done(claimed))
         return session.replies
 
     async def mark_unreachable(self, user_ids: set[int]) -> list[Action]:
@@ -215,11 +219,29 @@ class Journey:
         session.members = snap.members
         session.answers = {a.theme_id: a for a in snap.answers}
 
-    async def _persist(self, session: Session) -> None:
-        if session.forgotten:
-            return  # the person asked to be forgotten: store nothing more about them
+    async def _persist(self, session: Session) -> Partnership | None:
+        """Store the update in one transaction; the partnership whose summary it claimed.
+
+        An update that finishes the round is stored under its partnership's lock, after a
+        fresh read of the members: of two partners finishing at the same moment, the second
+        sees the first's commit and claims the summary in its own unit of work.
+        """
+        if session.forget:  # the person asked to be forgotten: erase, store nothing more
+            await self.repo.forget_user(session.user_id)
+            logger.info("user data erased on request")
+            return None
         session.changes.participants.append(session.snapshot())
-        await self.repo.commit(session.changes)
+        partnership = session.partnership
+        if not session.finished or partnership is None:
+            await self.repo.commit(session.changes)
+            return None
+        lock = self._summary_locks.setdefault(partnership.id, asyncio.Lock())
+        async with lock:
+            claimed = await self._claim_summary(session, partnership.id)
+            if claimed is not None:
+                session.changes.partnerships.append(claimed)
+            await self.repo.commit(session.changes)
+        return claimed
 
     # --------------------------------------------------------------- dispatch
 
@@ -252,24 +274,20 @@ class Journey:
 
     # ------------------------------------------------------------ the summary
 
-    async def _summarise_once(self, partnership_id: str) -> list[Action]:
-        """When both partners have finished the round, deliver the summary exactly once.
+    async def _claim_summary(self, s: Session, partnership_id: str) -> Partnership | None:
+        """The partnership with its summary claimed, when this update completes the round.
 
-        Two partners may finish at the same moment in concurrent updates; the claim on
-        ``summary_round`` is made under a per-partnership lock, after both commits.
+        Read fresh (not from the update's snapshot): the partner may have finished since.
         """
-        lock = self._summary_locks.setdefault(partnership_id, asyncio.Lock())
-        async with lock:
-            partnership = await self.repo.partnership(partnership_id)
-            if partnership is None or partnership.summary_round >= partnership.round:
-                return []
-            partners = [m for m in await self.repo.members(partnership_id) if m.role.answers]
-            if len(partners) < 2 or any(m.finished_at is None for m in partners):
-                return []
-            claimed = replace(partnership, summary_round=partnership.round)
-            await self.repo.commit(Changes(partnerships=[claimed]))
-        self._summary_locks.pop(partnership_id, None)
-        return await self._tell_both_done(claimed)
+        partnership = await self.repo.partnership(partnership_id)
+        if partnership is None or partnership.summary_round >= partnership.round:
+            return None
+        staged = {m.user_id: m for m in s.changes.members if m.partnership_id == partnership_id}
+        members = [staged.get(m.user_id, m) for m in await self.repo.members(partnership_id)]
+        partners = [m for m in members if m.role.answers]
+        if len(partners) < 2 or any(m.finished_at is None for m in partners):
+            return None
+        return replace(partnership, summary_round=partnership.round)
 
     async def _tell_both_done(self, partnership: Partnership) -> list[Action]:
         """Both partners finished: everyone gets the summary, the facilitator the report too."""

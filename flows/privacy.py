@@ -52,8 +52,7 @@ async def forget(j: Journey, s: Session, tap: ForgetTap) -> None:
         return
     others = {m.partnership_id: await j.repo.members(m.partnership_id) for m in s.memberships}
     own = {m.partnership_id: m.organisation for m in s.memberships}
-    await j.repo.forget_user(s.user_id)
-    s.forgotten = True
+    s.forget = True  # the journey erases them when it persists this update
     s.replies.append(Edit(s.t("forgotten")))
     for partnership_id, members in others.items():
         for member in members:
@@ -62,7 +61,6 @@ async def forget(j: Journey, s: Session, tap: ForgetTap) -> None:
             language = await j.language_of(member.user_id)
             text = j.texts.messages("partner_withdrew", language, organisation=own[partnership_id])
             s.replies.append(Send(member.user_id, text))
-    logger.info("user data erased on request")
 
 
 async def mark_unreachable(j: Journey, user_ids: set[int]) -> list[Action]:

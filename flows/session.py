@@ -56,7 +56,7 @@ class Session:
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
     finished: bool = False  # this update finished the round for this partner
-    forgotten: bool = False  # the person's data was erased: persist nothing
+    forget: bool = False  # erase the person's data instead of storing this update
 
     # ----------------------------------------------------------------- reading
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -468,3 +469,21 @@ async def test_an_event_invalid_in_its_step_saves_nothing(
     await social.tap("l:en")
     assert [type(a) for a in social.replies] == [Notice, Send]
     assert await repo.participant(SOCIAL) is None
+
+
+async def test_partners_finishing_at_the_same_moment_get_one_summary(
+    social: Person, business: Person, repo: InMemoryRepository
+) -> None:
+    """Two last answers handled concurrently deliver the summary once, claimed in one commit."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    for person in (social, business):
+        for _ in range(2):
+            await person.tap(person.button("a:").rsplit(":", 1)[0] + ":3")
+    last = [person.button("a:").rsplit(":", 1)[0] + ":3" for person in (social, business)]
+    replies = await asyncio.gather(social.tap(last[0]), business.tap(last[1]))
+    photos = [a.chat_id for actions in replies for a in actions if isinstance(a, SendPhoto)]
+    assert sorted(photos) == [SOCIAL, BUSINESS]
+    partnership = await repo.partnership(last[0].split(":")[1])
+    assert partnership is not None
+    assert partnership.summary_round == 1
