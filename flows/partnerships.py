@@ -48,7 +48,7 @@ async def listing(j: Journey, s: Session, _: str) -> None:
                 "partnerships_line",
                 active=active,
                 round=partnership.round,
-                members=Markup(" · ".join(parts)),
+                members=Markup(" · ").join(parts),
             )
         )
     s.say("\n".join(lines))
