@@ -63,6 +63,7 @@ from bot.app import build_application
 from bot.context import CanvasApp
 from bot.logs import quiet_libraries
 from bot.settings import Settings
+from bot.split import split_html
 from flows.canvas import Canvas, Language, load_canvas
 from flows.chart import render_chart
 from flows.compare import Comparison, compare
@@ -410,8 +411,8 @@ async def summary_times(app: CanvasApp, partnership_id: str, runs: int) -> Summa
     canvas, messages = app.bot_data.canvas, app.bot_data.messages
     names = {"social_name": combined.social_name, "business_name": combined.business_name}
 
-    def text() -> list[str]:
-        return render_summary(
+    def text() -> list[str]:  # the blocks, packed into messages as bot/ sends them
+        blocks = render_summary(
             combined.comparison,
             canvas,
             messages,
@@ -419,6 +420,7 @@ async def summary_times(app: CanvasApp, partnership_id: str, runs: int) -> Summa
             social_name=combined.social_name,
             business_name=combined.business_name,
         )
+        return split_html(blocks)
 
     def chart() -> bytes:
         return render_chart(combined.comparison, canvas, "nl", **names)

@@ -13,9 +13,7 @@ from bot.split import CAPTION_LIMIT, MESSAGE_LIMIT, split_html, telegram_length
 from flows.canvas import Language
 from flows.compare import Comparison, compare
 from flows.messages import load_messages, parse_messages
-from flows.summary import (
-    headline,
-)
+from flows.summary import headline
 from flows.summary import render_summary as summary_blocks
 from tests.flows.test_compare import BUSINESS, CANVAS, SEVENTEEN, SOCIAL, answers, build_canvas
 
