@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.compose import build_journey
 from bot.context import CanvasApp, CanvasContext, Services
 from bot.handlers import errors, flood, journey, momentum
 from bot.ordering import PerUserUpdateProcessor
@@ -27,9 +27,7 @@ from flows.chart import render_chart
 from flows.delivery import ChartRenderer
 from flows.errors import ContentError
 from flows.events import Command
-from flows.journey import Journey
 from flows.messages import load_messages
-from flows.momentum import MomentumSettings
 from flows.repository import Repository
 from storage.sqlite import SqliteRepository
 
@@ -77,6 +75,7 @@ def build_application(
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
         .context_types(context_types)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .concurrent_updates(
             PerUserUpdateProcessor(on_flood=flood.slow_down(messages, settings.default_language))
         )
@@ -91,20 +90,8 @@ def build_application(
     async def post_init(app: CanvasApp) -> None:
         services = app.bot_data
         repo = await open_repository(settings)
-        services.journey_ = Journey(
-            repo,
-            services.canvas,
-            services.messages,
-            bot_username=app.bot.username,
-            default_language=settings.default_language,
-            chart=chart,
-            timezone=ZoneInfo(settings.timezone),
-            retention=timedelta(days=settings.retention_days),
-            momentum=MomentumSettings(
-                briefing_lead=timedelta(hours=settings.briefing_hours_before),
-                idle_after=timedelta(days=settings.reminder_after_days),
-                max_reminders=settings.max_reminders,
-            ),
+        services.journey_ = build_journey(
+            repo, settings, services.canvas, services.messages, chart=chart
         )
         pacer = ChatPacer() if rate_limiter and settings.chat_pacing else None
         services.renderer_ = Renderer(app.bot, pacer)

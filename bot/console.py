@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
-import re
 import sys
 import tempfile
 import threading
@@ -29,7 +27,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from flows.actions import Action, Button, Edit, Keyboard, Notice, Send, SendDocument, SendPhoto
+from bot.compose import build_journey
+from bot.plain import plain_text
+from bot.render import DeepLinks
+from bot.settings import Settings
+from flows.actions import (
+    Action,
+    Button,
+    Edit,
+    Keyboard,
+    Notice,
+    Send,
+    SendDocument,
+    SendLinked,
+    SendLong,
+    SendPhoto,
+)
 from flows.canvas import LANGUAGES, Language, load_canvas
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
 from flows.journey import Journey
@@ -46,9 +59,7 @@ USER_WORDS: Final = FACILITATOR_WORDS | {"1", "2"}
 NOTICE: Final = "\N{INFORMATION SOURCE}\N{VARIATION SELECTOR-16}"  # a toast in Telegram
 _FILE_COMMANDS: Final = frozenset({Command.SUMMARY, Command.REPORT, Command.CSV})
 
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
-_LINK = re.compile(r'<a\s+href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
-_INVITE = re.compile(r"[?&]start=([A-Za-z0-9_-]+)")
+LINKS: Final = DeepLinks(BOT_USERNAME)
 
 _HINTS: Final[dict[str, dict[Language, str]]] = {
     "intro": {
@@ -134,18 +145,6 @@ async def read_line(prompt: str) -> str:
 
     threading.Thread(target=read, name="console-input", daemon=True).start()
     return await answer
-
-
-def plain_text(markup: str) -> str:
-    """Telegram HTML as plain text: links keep their address, tags go, entities unescape."""
-
-    def link(match: re.Match[str]) -> str:
-        url, label = match.group(1), match.group(2)
-        if html.unescape(url) == html.unescape(_TAG.sub("", label)):
-            return label
-        return f"{label} ({url})"
-
-    return html.unescape(_TAG.sub("", _LINK.sub(link, markup)))
 
 
 def keyboard_lines(keyboard: Keyboard) -> list[str]:
@@ -255,10 +254,10 @@ class Console:
             out(self.hint("no_button", count=len(choices)))
             return
         button = choices[number - 1]
-        if button.data is None:
+        if button.tap is None:
             out(self.hint("link", url=button.url or ""))
             return
-        await self.handle(ButtonTapped(self.user(self.current), button.data))
+        await self.handle(ButtonTapped(self.user(self.current), button.tap))
 
     async def handle(self, event: Event) -> None:
         actor = event.user.id
@@ -289,7 +288,12 @@ class Console:
                     self.keyboards[action.chat_id] = action.keyboard
                 block = ["", plain_text(action.text), *keyboard_lines(action.keyboard)]
                 self.deliver(action.chat_id, block)
-                await self.notice_invites(action.text)
+            elif isinstance(action, SendLong):
+                self.deliver(action.chat_id, ["", plain_text("\n\n".join(action.blocks))])
+            elif isinstance(action, SendLinked):
+                self.deliver(action.chat_id, ["", plain_text(action.text(LINKS))])
+                if action.invite is not None:
+                    await self.notice_invite(action.invite)
             else:
                 self.deliver(action.chat_id, ["", *self.save(action)])
         for user_id, blocks in self.waiting.items():
@@ -314,22 +318,21 @@ class Console:
         path.write_bytes(content)
         return [plain_text(action.caption), self.hint("saved", path=path)]
 
-    async def notice_invites(self, text: str) -> None:
-        """Remember invite links, and say how to open one as the user who has not joined."""
-        for token in _INVITE.findall(text):
-            invite = await self.repo.invite(token)
-            if invite is None:
-                continue
-            if not invite.role.answers:
-                target = FACILITATOR
-            else:
-                target = SECOND if invite.created_by == FIRST else FIRST
-            self.invites.append(_Invite(token, target, invite.partnership_id))
-            joined = await self.repo.memberships(target)
-            if any(m.partnership_id == invite.partnership_id for m in joined):
-                continue
-            extra = " facilitator" if target == FACILITATOR else ""
-            out(self.hint("invite", extra=extra, name=NAMES[target], token=token))
+    async def notice_invite(self, token: str) -> None:
+        """Remember an invite, and say how to open it as the user who has not joined."""
+        invite = await self.repo.invite(token)
+        if invite is None:
+            return
+        if not invite.role.answers:
+            target = FACILITATOR
+        else:
+            target = SECOND if invite.created_by == FIRST else FIRST
+        self.invites.append(_Invite(token, target, invite.partnership_id))
+        joined = await self.repo.memberships(target)
+        if any(m.partnership_id == invite.partnership_id for m in joined):
+            return
+        extra = " facilitator" if target == FACILITATOR else ""
+        out(self.hint("invite", extra=extra, name=NAMES[target], token=token))
 
 
 def _command(user: User, line: str) -> Event:
@@ -376,13 +379,8 @@ def _database(path: Path | None) -> Iterator[Path]:
 async def _play(database: Path, out_dir: Path, language: Language) -> None:
     repo = await SqliteRepository.open(database)
     try:
-        journey = Journey(
-            repo,
-            load_canvas(),
-            load_messages(),
-            bot_username=BOT_USERNAME,
-            default_language=language,
-        )
+        settings = Settings.model_construct(default_language=language)  # defaults, no token
+        journey = build_journey(repo, settings, load_canvas(), load_messages())
         await Console(journey, repo, out_dir, language).run()
     finally:
         await repo.close()

@@ -4,6 +4,9 @@
 - An edit Telegram refuses because the message is gone or too old becomes a new message;
   "message is not modified" (a double tap) is not an error.
 - A user who blocked the bot is reported back so flows can mark them unreachable.
+- Telegram's formats live here: button taps as callback_data (bot.callback), links to the bot
+  (PTB's deep-link helper), and the length limits (bot.split). HTML is the parse mode of every
+  message by the Application's defaults.
 - Messages to one chat are paced (a burst, then about one a second), so a long summary
   stays within Telegram's per-chat limit; AIORateLimiter keeps the global limit.
 """
@@ -15,16 +18,30 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
 from aiolimiter import AsyncLimiter
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.constants import CallbackQueryLimit, ParseMode
+from telegram.constants import CallbackQueryLimit
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ExtBot
+from telegram.helpers import create_deep_linked_url
 
-from flows.actions import Action, Edit, Keyboard, Notice, Send, SendDocument, SendPhoto
+from bot.callback import pack
+from bot.split import MESSAGE_LIMIT, fit_caption, split_html, telegram_length
+from flows.actions import (
+    Action,
+    Edit,
+    Keyboard,
+    Notice,
+    Send,
+    SendDocument,
+    SendLinked,
+    SendLong,
+    SendPhoto,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +58,12 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
+            [
+                InlineKeyboardButton(
+                    b.label, callback_data=None if b.tap is None else pack(b.tap), url=b.url
+                )
+                for b in row
+            ]
             for row in keyboard
         ]
     )
@@ -61,6 +83,16 @@ def plain_notice(text: str) -> str:
 
 def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True, slots=True)
+class DeepLinks:
+    """Links to the bot: ``t.me/<username>?start=<payload>``, made by PTB."""
+
+    username: str
+
+    def start(self, payload: str) -> str:
+        return create_deep_linked_url(self.username, payload)
 
 
 class ChatPacer:
@@ -113,7 +145,7 @@ class Renderer:
             notice = next((plain_notice(a.text) for a in actions if isinstance(a, Notice)), None)
             await _quietly(with_retries(lambda: query.answer(notice)))
         blocked: set[int] = set()
-        for action in actions:
+        for action in (one for given in actions for one in self.messages(given)):
             if isinstance(action, Notice):
                 continue
             chat_id = _chat_of(action, query)
@@ -128,6 +160,10 @@ class Renderer:
                 blocked.add(chat_id)
         return blocked
 
+    @property
+    def links(self) -> DeepLinks:
+        return DeepLinks(self.bot.username)
+
     async def _one(self, action: Action, query: CallbackQuery | None) -> None:
         if isinstance(action, Send):
             await self._send(action.chat_id, action.text, action.keyboard)
@@ -136,26 +172,33 @@ class Renderer:
                 await self._edit(query, action)
         elif isinstance(action, SendPhoto):
             await self.bot.send_photo(
-                action.chat_id, action.png, caption=action.caption, parse_mode=ParseMode.HTML
+                action.chat_id, action.png, caption=fit_caption(action.caption)
             )
         elif isinstance(action, SendDocument):
             await self.bot.send_document(
                 action.chat_id,
                 InputFile(action.content, filename=action.filename),
-                caption=action.caption,
-                parse_mode=ParseMode.HTML,
+                caption=fit_caption(action.caption),
             )
 
     async def _send(self, chat_id: int, text: str, keyboard: Keyboard) -> None:
-        await self.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup(keyboard)
-        )
+        await self.bot.send_message(chat_id, text, reply_markup=markup(keyboard))
+
+    def messages(self, action: Action) -> list[Action]:
+        """Long texts as messages within Telegram's limit, links to the bot filled in."""
+        if isinstance(action, SendLinked):
+            action = Send(action.chat_id, action.text(self.links))
+        if isinstance(action, SendLong):
+            return [Send(action.chat_id, part) for part in split_html(action.blocks)]
+        if not isinstance(action, Send) or telegram_length(action.text) <= MESSAGE_LIMIT:
+            return [action]
+        parts = split_html([action.text])
+        last = Send(action.chat_id, parts[-1], action.keyboard)  # the buttons go last
+        return [*(Send(action.chat_id, part) for part in parts[:-1]), last]
 
     async def _edit(self, query: CallbackQuery, action: Edit) -> None:
         try:
-            await query.edit_message_text(
-                action.text, parse_mode=ParseMode.HTML, reply_markup=markup(action.keyboard)
-            )
+            await query.edit_message_text(action.text, reply_markup=markup(action.keyboard))
         except BadRequest as exc:
             reason = exc.message.lower()
             if "not modified" in reason:  # a double tap edits to the same content

@@ -1,26 +1,109 @@
 """What flows/ hands back to a transport: messages to send or edit, short notices, files.
 
-Buttons carry a compact ``data`` string (Telegram's callback_data allows 1-64 bytes).
-Every answer button names its partnership, round and theme, so that a stale or doubled
-tap can never answer another question than the one it was shown with.
+Buttons carry a typed tap: what pressing them means, in plain fields. How a tap travels (a
+transport's own button data, its size limit) is the transport's business. Every question
+button names its partnership, round and theme, so that a stale or doubled tap can never answer
+another question than the one it was shown with.
+
+Likewise a message is handed over whole: a transport with a length limit splits ``SendLong``
+at its blocks, and fills links to itself into ``SendLinked``.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from typing import Literal, Protocol
 
-from flows.errors import UnknownActionError
+from flows.canvas import Language
+from flows.model import Role
 
-MAX_DATA_BYTES = 64
-SKIP = "s"
+Point = Literal[1, 2, 3, 4, 5]
+POINTS: tuple[Point, ...] = (1, 2, 3, 4, 5)
+Score = Point | None  # None: the question was skipped
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionTap:
+    """A button on one question: which partnership, round and theme it was shown with."""
+
+    partnership_id: str
+    round: int
+    theme_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerTap(QuestionTap):
+    score: Score
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeTap(QuestionTap):
+    """An answer changed from /review."""
+
+    score: Score
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewTap(QuestionTap):
+    """Show an answered theme again, to change its answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteTap(QuestionTap):
+    """Add or change the note to an answered theme."""
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageTap:
+    language: Language
+
+
+@dataclass(frozen=True, slots=True)
+class RoleTap:
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchTap:
+    partnership_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContinueTap:
+    """Continue where the participant left off."""
+
+
+@dataclass(frozen=True, slots=True)
+class StopRemindersTap:
+    partnership_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetTap:
+    """The answer to "erase everything about me?"."""
+
+    confirmed: bool
+
+
+Tap = (
+    AnswerTap
+    | ChangeTap
+    | ReviewTap
+    | NoteTap
+    | LanguageTap
+    | RoleTap
+    | SwitchTap
+    | ContinueTap
+    | StopRemindersTap
+    | ForgetTap
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Button:
     label: str
-    data: str | None = None
+    tap: Tap | None = None
     url: str | None = None
 
 
@@ -34,6 +117,35 @@ class Send:
     chat_id: int
     text: str
     keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SendLong:
+    """A text that may be longer than one message: blocks, kept whole where they fit."""
+
+    chat_id: int
+    blocks: tuple[str, ...]
+
+
+class BotLinks(Protocol):
+    """How a transport names itself: its handle, and a link that opens it with a payload."""
+
+    @property
+    def username(self) -> str: ...
+
+    def start(self, payload: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SendLinked:
+    """A message that names the bot or links to it; the transport fills its links in.
+
+    ``invite`` is the invite token the link carries, if it is an invite.
+    """
+
+    chat_id: int
+    text: Callable[[BotLinks], str]
+    invite: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,86 +178,4 @@ class SendDocument:
     caption: str
 
 
-Action = Send | Edit | Notice | SendPhoto | SendDocument
-
-
-class Kind(Enum):
-    """What a button does; the value is its one-letter prefix in the data string."""
-
-    ANSWER = "a"  # a:<partnership>:<round>:<theme>:<1-5|s>
-    CHANGE = "c"  # c:<partnership>:<round>:<theme>:<1-5|s>, an answer changed from /review
-    REVIEW = "e"  # e:<partnership>:<round>:<theme>, show a theme to change its answer
-    NOTE = "n"  # n:<partnership>:<round>:<theme>
-    LANGUAGE = "l"  # l:<nl|en>
-    ROLE = "o"  # o:<social|business|facilitator>
-    SWITCH = "w"  # w:<partnership>
-    CONTINUE = "g"  # g
-    STOP_REMINDERS = "x"  # x:<partnership>
-    FORGET = "f"  # f:<yes|no>, confirming /forget
-
-
-_ARITY = {
-    Kind.ANSWER: 4,
-    Kind.CHANGE: 4,
-    Kind.REVIEW: 3,
-    Kind.NOTE: 3,
-    Kind.LANGUAGE: 1,
-    Kind.ROLE: 1,
-    Kind.SWITCH: 1,
-    Kind.CONTINUE: 0,
-    Kind.STOP_REMINDERS: 1,
-    Kind.FORGET: 1,
-}
-
-
-_ROUND_KINDS = (Kind.ANSWER, Kind.CHANGE, Kind.REVIEW, Kind.NOTE)
-_ROUND = re.compile(r"[1-9][0-9]{0,3}")
-
-
-@dataclass(frozen=True, slots=True)
-class Tap:
-    """A parsed button press."""
-
-    kind: Kind
-    args: tuple[str, ...]
-
-    @property
-    def partnership_id(self) -> str:
-        return self.args[0]
-
-    @property
-    def round(self) -> int:
-        return int(self.args[1])
-
-    @property
-    def theme_id(self) -> str:
-        return self.args[2]
-
-    @property
-    def score(self) -> int | None:
-        """1-5, or None for a skipped question."""
-        value = self.args[3]
-        return None if value == SKIP else int(value)
-
-
-def encode(kind: Kind, *args: object) -> str:
-    data = ":".join((kind.value, *(str(a) for a in args)))
-    if len(data.encode()) > MAX_DATA_BYTES or len(args) != _ARITY[kind]:
-        raise ValueError(f"button data for {kind.name} does not fit: {data!r}")
-    return data
-
-
-def decode(data: str) -> Tap:
-    """Parse button data, rejecting anything a modified client could make up."""
-    prefix, *args = data.split(":")
-    try:
-        kind = Kind(prefix)
-    except ValueError:
-        raise UnknownActionError(f"unknown button kind {prefix!r}") from None
-    if len(args) != _ARITY[kind] or not all(args):
-        raise UnknownActionError(f"malformed {kind.name} button")
-    if kind in _ROUND_KINDS and not _ROUND.fullmatch(args[1]):
-        raise UnknownActionError(f"bad round in {kind.name} button")
-    if kind in (Kind.ANSWER, Kind.CHANGE) and args[3] not in {"1", "2", "3", "4", "5", SKIP}:
-        raise UnknownActionError(f"bad score in {kind.name} button")
-    return Tap(kind, tuple(args))
+Action = Send | SendLong | SendLinked | Edit | Notice | SendPhoto | SendDocument

@@ -27,8 +27,6 @@ from flows.summary import headline
 
 logger = logging.getLogger(__name__)
 
-CAPTION_LIMIT = 1024
-
 
 class ChartRenderer(Protocol):
     def __call__(
@@ -126,7 +124,7 @@ class Summaries:
             opening = lead(language) if lead else None
             actions.append(self.first(combined, member.user_id, language, lead=opening))
             caption = str(headline(combined.comparison, self.messages, language))
-            actions.append(SendPhoto(member.user_id, charts[language], caption[:CAPTION_LIMIT]))
+            actions.append(SendPhoto(member.user_id, charts[language], caption))
             if member.role in report_for:
                 actions.append(await self.report(combined, member, language, charts[language]))
         return actions

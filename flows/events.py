@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
+from flows.actions import Tap
+
 
 @dataclass(frozen=True, slots=True)
 class User:
@@ -51,8 +53,11 @@ class TextSent:
 
 @dataclass(frozen=True, slots=True)
 class ButtonTapped:
+    """A button pressed; ``tap`` is None when the transport could not read what it meant
+    (a button of an old version, or data a modified client made up)."""
+
     user: User
-    data: str
+    tap: Tap | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,9 @@ callbacks are synchronous (they read loaded data and stage replies), so the plai
 serves; an AsyncMachine would only wrap each of them in a coroutine.
 
 Triggers are named after what happened; conditions choose the destination; entering a state
-produces that state's reply. ``docs/journey.mmd`` is generated from this table.
+produces that state's reply, and a reflexive transition (``dest="="``) shows it again. The
+table is the only place that says what a step allows: the features ask it (``accepted``)
+rather than test the state themselves. ``docs/journey.mmd`` is drawn from it by transitions.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from enum import Enum
 from typing import Any, Final
 
 from transitions import Machine
+from transitions.extensions.diagrams import GraphMachine
 
 
 class Step(Enum):
@@ -35,7 +38,6 @@ class Step(Enum):
 class Trigger(Enum):
     """What happened; each names a row group of TRANSITIONS."""
 
-    GREETED = "greeted"
     LANGUAGE_CHOSEN = "language_chosen"
     ONBOARDING_STARTED = "onboarding_started"
     ORGANISATION_NAMED = "organisation_named"
@@ -47,12 +49,16 @@ class Trigger(Enum):
     RESUMED = "resumed"
     CANCELLED = "cancelled"
     SWITCHED = "switched"
+    TEXT_SENT = "text_sent"  # a text that is neither an organisation's name nor a note
+    OTHER_SENT = "other_sent"  # a sticker, photo, edit or unknown command
+    ASKED_EARLY = "asked_early"  # a command about a partnership before the language is chosen
 
 
 S = Step
 T = Trigger
 _EVERY: Final = list(Step)
 _SETTLED: Final = [S.ANSWERING, S.NOTE, S.DONE, S.IDLE]
+_ASKING: Final = [S.LANGUAGE, S.ORGANISATION, S.ROLE]  # a prompt waits for an answer
 
 # Where a participant settles when nothing is pending: the first open question, done, or idle.
 _SETTLE: Final[tuple[tuple[Step, list[str]], ...]] = (
@@ -62,24 +68,44 @@ _SETTLE: Final[tuple[tuple[Step, list[str]], ...]] = (
 )
 
 
-def _settling(trigger: Trigger, source: list[Step] | Step) -> list[dict[str, Any]]:
+def _settling(
+    trigger: Trigger, source: list[Step] | Step, **callbacks: str
+) -> list[dict[str, Any]]:
     return [
-        {"trigger": trigger.value, "source": source, "dest": dest, "conditions": conditions}
+        {
+            "trigger": trigger.value,
+            "source": source,
+            "dest": dest,
+            "conditions": conditions,
+            **callbacks,
+        }
         for dest, conditions in _SETTLE
     ]
 
 
+def _greeting(trigger: Trigger) -> dict[str, Any]:
+    """Someone new: welcome them (to start a partnership) and ask the language."""
+    return {"trigger": trigger.value, "source": S.NEW, "dest": S.LANGUAGE, "before": "creating"}
+
+
+# ``dest: "="`` is a reflexive transition: the state is entered again, so its prompt is shown
+# again. ``dest: None`` is internal: nothing is entered, only the callbacks run.
 TRANSITIONS: Final[list[dict[str, Any]]] = [
     # First contact, and starting a new partnership or joining one by invite.
-    {"trigger": T.GREETED.value, "source": S.NEW, "dest": S.LANGUAGE},
-    {"trigger": T.LANGUAGE_CHOSEN.value, "source": S.LANGUAGE, "dest": S.ORGANISATION},
-    {"trigger": T.LANGUAGE_CHOSEN.value, "source": _SETTLED, "dest": None},
+    {"trigger": T.ONBOARDING_STARTED.value, "source": [S.NEW, S.LANGUAGE], "dest": S.LANGUAGE},
     {
         "trigger": T.ONBOARDING_STARTED.value,
         "source": [S.ORGANISATION, S.ROLE, *_SETTLED],
         "dest": S.ORGANISATION,
     },
-    {"trigger": T.ONBOARDING_STARTED.value, "source": [S.NEW, S.LANGUAGE], "dest": S.LANGUAGE},
+    {"trigger": T.LANGUAGE_CHOSEN.value, "source": S.LANGUAGE, "dest": S.ORGANISATION},
+    {"trigger": T.LANGUAGE_CHOSEN.value, "source": [S.ORGANISATION, S.ROLE], "dest": "="},
+    {
+        "trigger": T.LANGUAGE_CHOSEN.value,
+        "source": _SETTLED,
+        "dest": None,
+        "after": "confirm_language",
+    },
     {
         "trigger": T.ORGANISATION_NAMED.value,
         "source": S.ORGANISATION,
@@ -93,10 +119,35 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": T.ANSWER_CHANGED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": None},
     {"trigger": T.NOTE_OPENED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": S.NOTE},
     *_settling(T.NOTE_GIVEN, S.NOTE),
-    # Coming back, cancelling, switching partnership: settle where the answers say.
-    *_settling(T.RESUMED, _SETTLED),
-    *_settling(T.CANCELLED, [S.ORGANISATION, S.ROLE, *_SETTLED]),
+    # Coming back: a pending prompt again, else settle where the answers say.
+    _greeting(T.RESUMED),
+    {"trigger": T.RESUMED.value, "source": _ASKING, "dest": "="},
+    *_settling(T.RESUMED, _SETTLED, before="drop_note"),
+    # Cancelling and switching partnership: settle where the answers say.
+    *_settling(T.CANCELLED, [S.ORGANISATION, S.ROLE, S.NOTE]),
     *_settling(T.SWITCHED, _SETTLED),
+    # Input the step cannot use: a hint, and the step's prompt again.
+    _greeting(T.TEXT_SENT),
+    {
+        "trigger": T.TEXT_SENT.value,
+        "source": [S.LANGUAGE, S.ROLE],
+        "dest": "=",
+        "before": "ask_to_use_buttons",
+    },
+    *_settling(T.TEXT_SENT, S.ANSWERING, before="hint_answering"),
+    {
+        "trigger": T.TEXT_SENT.value,
+        "source": S.DONE,
+        "dest": None,
+        "unless": "has_open_question",
+        "after": "hint_done",
+    },
+    *_settling(T.TEXT_SENT, [S.DONE, S.IDLE]),
+    _greeting(T.OTHER_SENT),
+    {"trigger": T.OTHER_SENT.value, "source": [*_ASKING, S.NOTE], "dest": "="},
+    *_settling(T.OTHER_SENT, [S.ANSWERING, S.DONE, S.IDLE]),
+    _greeting(T.ASKED_EARLY),
+    {"trigger": T.ASKED_EARLY.value, "source": S.LANGUAGE, "dest": "="},
 ]
 
 
@@ -119,16 +170,27 @@ def build_machine() -> Machine:
     )
 
 
+def accepted(machine: Machine) -> dict[Step, frozenset[Trigger]]:
+    """For each step, the triggers the table has a transition for."""
+    return {step: frozenset(Trigger(t) for t in machine.get_triggers(step)) for step in Step}
+
+
 def mermaid() -> str:
-    """The machine as a Mermaid state diagram (regenerate docs/journey.mmd with it)."""
-    lines = ["stateDiagram-v2", "    [*] --> new"]
-    seen: set[tuple[str, str, str]] = set()
-    for t in TRANSITIONS:
-        sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
-        for source in sources:
-            dest = source if t["dest"] is None else t["dest"]
-            edge = (source.value, dest.value, t["trigger"])
-            if edge not in seen:
-                seen.add(edge)
-                lines.append(f"    {edge[0]} --> {edge[1]}: {edge[2]}")
-    return "\n".join(lines) + "\n"
+    """The machine as a Mermaid state diagram, drawn by transitions (docs/journey.mmd)."""
+
+    class Drawn:
+        """A model only for drawing: the graph machine attaches the diagram to it."""
+
+    model = Drawn()
+    GraphMachine(
+        model=model,
+        states=STATES,
+        transitions=TRANSITIONS,
+        initial=Step.NEW,
+        auto_transitions=False,
+        graph_engine="mermaid",
+        show_conditions=True,
+        title="The journey of one participant",
+    )
+    source: str = model.get_graph().source  # type: ignore[attr-defined]
+    return source.rstrip() + "\n"

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from flows.actions import Action, Button, Kind, Send, encode
+from flows.actions import Action, Button, ContinueTap, Send, StopRemindersTap
 from flows.canvas import Language
 from flows.delivery import Summaries
 from flows.messages import Messages
@@ -156,11 +156,11 @@ class Momentum:
 
     def _keyboard(self, member: Member, language: Language) -> tuple[tuple[Button, ...], ...]:
         return (
-            (Button(self.messages("button_continue", language), encode(Kind.CONTINUE)),),
+            (Button(self.messages("button_continue", language), ContinueTap()),),
             (
                 Button(
                     self.messages("button_stop_reminders", language),
-                    encode(Kind.STOP_REMINDERS, member.partnership_id),
+                    StopRemindersTap(member.partnership_id),
                 ),
             ),
         )

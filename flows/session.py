@@ -10,7 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flows.actions import SKIP, Action, Button, Edit, Keyboard, Kind, Send, encode
+from flows.actions import (
+    POINTS,
+    Action,
+    AnswerTap,
+    Button,
+    ChangeTap,
+    ContinueTap,
+    Edit,
+    Keyboard,
+    LanguageTap,
+    NoteTap,
+    RoleTap,
+    Send,
+)
 from flows.canvas import Canvas, Language, Theme
 from flows.machine import Step
 from flows.messages import Markup, Messages
@@ -43,7 +56,7 @@ class Session:
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
     finished: bool = False  # this update finished the round for this partner
-    forgotten: bool = False  # the person's data was erased: persist nothing
+    forget: bool = False  # erase the person's data instead of storing this update
 
     # ----------------------------------------------------------------- reading
 
@@ -187,16 +200,19 @@ class Session:
             statement=theme.statement(self.language),
         )
 
-    def scale_keyboard(self, theme: Theme, kind: Kind) -> Keyboard:
+    def scale_keyboard(self, theme: Theme, *, change: bool = False) -> Keyboard:
+        """One button per point of the scale, and skip; ``change``: from /review."""
         partnership = self.partnership
         if partnership is None:
             return ()
+        tap = ChangeTap if change else AnswerTap
         ids = (partnership.id, partnership.round, theme.id)
+        scale = self.texts.canvas.scale
         rows = [
-            (Button(f"{score} · {label(self.language)}", encode(kind, *ids, score)),)
-            for score, label in enumerate(self.texts.canvas.scale, start=1)
+            (Button(f"{score} · {scale[score - 1](self.language)}", tap(*ids, score)),)
+            for score in POINTS[: len(scale)]
         ]
-        rows.append((Button(self.t("button_skip"), encode(kind, *ids, SKIP)),))
+        rows.append((Button(self.t("button_skip"), tap(*ids, None)),))
         return tuple(rows)
 
     def answered_view(self, theme: Theme) -> Edit:
@@ -214,8 +230,28 @@ class Session:
         if answer.note:
             text = self.t("answered_with_note", answered=text, note=answer.note)
         note_key = "button_change_note" if answer.note else "button_add_note"
-        data = encode(Kind.NOTE, partnership.id, partnership.round, theme.id)
-        return Edit(text, ((Button(self.t(note_key), data),),))
+        tap = NoteTap(partnership.id, partnership.round, theme.id)
+        return Edit(text, ((Button(self.t(note_key), tap),),))
+
+    # ------------------------------------------------------ transition callbacks
+
+    def creating(self, *_: object) -> None:
+        self.context = {"purpose": "create"}
+
+    def drop_note(self, *_: object) -> None:
+        self.context.pop("note", None)
+
+    def confirm_language(self, *_: object) -> None:
+        self.say(self.t("language_set"))
+
+    def ask_to_use_buttons(self, *_: object) -> None:
+        self.say(self.t("use_buttons"))
+
+    def hint_answering(self, *_: object) -> None:
+        self.say(self.t("hint_answering"))
+
+    def hint_done(self, *_: object) -> None:
+        self.say(self.t("hint_done"))
 
     # ---------------------------------------------------------- entering states
 
@@ -232,9 +268,9 @@ class Session:
         self.say(
             self.t("ask_role", organisation=self.context.get("organisation", "")),
             (
-                (Button(self.t("role_social"), encode(Kind.ROLE, Role.SOCIAL.value)),),
-                (Button(self.t("role_business"), encode(Kind.ROLE, Role.BUSINESS.value)),),
-                (Button(self.t("role_facilitator"), encode(Kind.ROLE, Role.FACILITATOR.value)),),
+                (Button(self.t("role_social"), RoleTap(Role.SOCIAL)),),
+                (Button(self.t("role_business"), RoleTap(Role.BUSINESS)),),
+                (Button(self.t("role_facilitator"), RoleTap(Role.FACILITATOR)),),
             ),
         )
 
@@ -252,7 +288,7 @@ class Session:
                     intro=phase.intro(self.language),
                 )
             )
-        self.say(self.question_text(theme), self.scale_keyboard(theme, Kind.ANSWER))
+        self.say(self.question_text(theme), self.scale_keyboard(theme))
 
     def on_enter_NOTE(self, *_: object) -> None:  # noqa: N802
         theme = self.texts.canvas.theme(self.context.get("note", ""))
@@ -292,11 +328,11 @@ class Session:
 def language_keyboard() -> Keyboard:
     return (
         (
-            Button("🇳🇱 Nederlands", encode(Kind.LANGUAGE, "nl")),
-            Button("🇬🇧 English", encode(Kind.LANGUAGE, "en")),
+            Button("🇳🇱 Nederlands", LanguageTap("nl")),
+            Button("🇬🇧 English", LanguageTap("en")),
         ),
     )
 
 
 def continue_keyboard(texts: Texts, language: Language) -> Keyboard:
-    return ((Button(texts.messages("button_continue", language), encode(Kind.CONTINUE)),),)
+    return ((Button(texts.messages("button_continue", language), ContinueTap()),),)

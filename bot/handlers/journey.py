@@ -7,6 +7,7 @@ from typing import Literal
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.callback import unpack
 from bot.context import CanvasApp, CanvasContext
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
 
@@ -48,7 +49,7 @@ async def on_button(update: Update, context: CanvasContext) -> None:
     user, query = _user(update), update.callback_query
     if user is None or query is None:
         return
-    await _run(update, context, ButtonTapped(user, query.data or ""))
+    await _run(update, context, ButtonTapped(user, unpack(query.data or "")))
 
 
 async def on_other(update: Update, context: CanvasContext) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import main, plain_text
+from bot.console import main
+from bot.plain import plain_text
 from flows.canvas import load_canvas
 
 THEMES = len(load_canvas().themes)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from flows.actions import Action, Button, Edit, Send
+from bot.callback import pack, unpack
+from bot.render import DeepLinks
+from flows.actions import Action, Edit, Send, SendLinked, SendLong
 from flows.canvas import Canvas, parse_canvas
 from flows.events import ButtonTapped, Command, CommandSent, TextSent, User
 from flows.journey import Journey
@@ -127,7 +130,6 @@ def make_journey(
             repo,
             canvas,
             messages,
-            bot_username="canvas_test_bot",
             clock=clock,
             new_token=lambda: next(tokens),
             new_id=lambda: next(ids),
@@ -139,6 +141,39 @@ def make_journey(
 @pytest.fixture
 def journey(make_journey: JourneyFactory) -> Journey:
     return make_journey()
+
+
+LINKS = DeepLinks("canvas_test_bot")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A button as the user sees it: its label, and its data on the wire (None: a link)."""
+
+    label: str
+    data: str | None
+
+
+def text_of(action: Action) -> str | None:
+    """The text a message action shows, as the bot would send it (links filled in)."""
+    if isinstance(action, Send | Edit):
+        return action.text
+    if isinstance(action, SendLong):
+        return "\n\n".join(action.blocks)
+    if isinstance(action, SendLinked):
+        return action.text(LINKS)
+    return None
+
+
+def texts_to(actions: list[Action], chat_id: int) -> str:
+    """Every text sent to ``chat_id``, joined."""
+    return "\n".join(
+        text
+        for a in actions
+        if isinstance(a, Send | SendLong | SendLinked) and a.chat_id == chat_id
+        for text in [text_of(a)]
+        if text is not None
+    )
 
 
 class Person:
@@ -156,18 +191,19 @@ class Person:
         return await self._run(TextSent(self.user, text))
 
     async def tap(self, data: str) -> list[Action]:
-        return await self._run(ButtonTapped(self.user, data))
+        """Tap a button by its data on the wire, as Telegram would deliver it."""
+        return await self._run(ButtonTapped(self.user, unpack(data)))
 
     async def _run(self, event: CommandSent | TextSent | ButtonTapped) -> list[Action]:
         self.replies = await self.journey.handle(event)
         return self.replies
 
-    def buttons(self) -> list[Button]:
-        found: list[Button] = []
+    def buttons(self) -> list[Shown]:
+        found: list[Shown] = []
         for action in self.replies:
             if isinstance(action, Send | Edit):
                 for row in action.keyboard:
-                    found.extend(row)
+                    found.extend(Shown(b.label, b.tap and pack(b.tap)) for b in row)
         return found
 
     def button(self, prefix: str) -> str:
@@ -178,7 +214,7 @@ class Person:
         raise AssertionError(f"no button {prefix!r} among {[b.data for b in self.buttons()]}")
 
     def texts(self) -> list[str]:
-        return [a.text for a in self.replies if isinstance(a, Send | Edit)]
+        return [text for a in self.replies if (text := text_of(a)) is not None]
 
     def text(self) -> str:
         return "\n".join(self.texts())

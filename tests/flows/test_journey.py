@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
 
-from flows.actions import Edit, Kind, Notice, Send, SendDocument, SendPhoto, encode
+from bot.callback import pack
+from flows.actions import Edit, Notice, Send, SendDocument, SendPhoto
 from flows.events import Command
 from flows.journey import Journey
 from flows.machine import Step
 from flows.model import Role
 from storage.sqlite import SqliteRepository
-from tests.flows.conftest import Clock, JourneyFactory, Person
+from tests.flows.conftest import Clock, JourneyFactory, Person, texts_to
 
 SOCIAL, BUSINESS, FACILITATOR = 101, 202, 303
 
@@ -33,7 +35,7 @@ async def start_partnership(person: Person, organisation: str, role: Role) -> st
     await person.command(Command.START)
     await person.tap(person.button("l:nl"))
     await person.say(organisation)
-    await person.tap(encode(Kind.ROLE, role.value))
+    await person.tap(f"o:{role.value}")
     return invite_token(person, role.counterpart.value)
 
 
@@ -125,7 +127,7 @@ async def test_one_tap_answers_edits_the_question_and_asks_the_next(
     edits = [a for a in social.replies if isinstance(a, Edit)]
     assert len(edits) == 1
     assert "4 · eens" in edits[0].text
-    assert [b.data for row in edits[0].keyboard for b in row] == [
+    assert [b.tap and pack(b.tap) for row in edits[0].keyboard for b in row] == [
         data.replace("a:", "n:").rsplit(":", 1)[0]
     ]
     assert "2/3" in social.text()
@@ -304,7 +306,7 @@ async def test_switch_moves_between_partnerships(social: Person) -> None:
     await social.tap(social.button("a:").rsplit(":", 1)[0] + ":4")
     await social.command(Command.NEW)
     await social.say("De Korrel Oost")
-    await social.tap(encode(Kind.ROLE, Role.SOCIAL.value))
+    await social.tap(f"o:{Role.SOCIAL.value}")
     assert "De Korrel Oost" in social.text()
     assert "1/3" in social.text()
     await social.command(Command.SWITCH)
@@ -347,7 +349,7 @@ def test_every_declared_callback_and_condition_is_a_session_method() -> None:
     names = {name for state in STATES for name in state["on_enter"]}
     for transition in TRANSITIONS:
         names.update(transition.get("conditions", []))
-        names.update([transition["unless"]] if "unless" in transition else [])
+        names.update(transition[key] for key in ("unless", "before", "after") if key in transition)
     assert len(names) > 7
     assert all(callable(getattr(Session, name, None)) for name in sorted(names)), names
 
@@ -379,9 +381,7 @@ async def test_both_done_sends_summary_picture_and_the_facilitator_report(
     documents = [a for a in business.replies if isinstance(a, SendDocument)]
     assert [d.chat_id for d in documents] == [FACILITATOR]
     assert documents[0].filename.endswith(".html")
-    summary = "\n".join(
-        a.text for a in business.replies if isinstance(a, Send) and a.chat_id == SOCIAL
-    )
+    summary = texts_to(business.replies, SOCIAL)
     assert re.search(r"(?<!\d)1 verschil in verwachting", summary)
 
 
@@ -461,3 +461,30 @@ async def test_retention_purges_partnerships_idle_for_a_year(
     clock.advance(days=2)
     assert await journey.purge_inactive(clock()) == 1
     assert await repo.memberships(SOCIAL) == []
+
+
+async def test_an_event_invalid_in_its_step_saves_nothing(
+    social: Person, repo: SqliteRepository
+) -> None:
+    """A language button tapped before the welcome is refused and stores no participant."""
+    await social.tap("l:en")
+    assert [type(a) for a in social.replies] == [Notice, Send]
+    assert await repo.participant(SOCIAL) is None
+
+
+async def test_partners_finishing_at_the_same_moment_get_one_summary(
+    social: Person, business: Person, repo: SqliteRepository
+) -> None:
+    """Two last answers handled concurrently deliver the summary once, claimed in one commit."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    for person in (social, business):
+        for _ in range(2):
+            await person.tap(person.button("a:").rsplit(":", 1)[0] + ":3")
+    last = [person.button("a:").rsplit(":", 1)[0] + ":3" for person in (social, business)]
+    replies = await asyncio.gather(social.tap(last[0]), business.tap(last[1]))
+    photos = [a.chat_id for actions in replies for a in actions if isinstance(a, SendPhoto)]
+    assert sorted(photos) == [SOCIAL, BUSINESS]
+    partnership = await repo.partnership(last[0].split(":")[1])
+    assert partnership is not None
+    assert partnership.summary_round == 1

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.actions import Notice, Send, SendDocument, SendPhoto
+from bot.callback import pack
+from flows.actions import Notice, Send, SendDocument, SendPhoto, StopRemindersTap
 from flows.events import Command
 from flows.journey import Journey
 from flows.model import Role
@@ -121,7 +122,8 @@ async def test_stop_reminders_button_turns_them_off(journey: Journey, clock: Clo
     clock.advance(days=3, minutes=1)
     reminders = [a for a in await journey.momentum.due(clock()) if a.chat_id == BUSINESS]  # type: ignore[union-attr]
     assert reminders
-    stop = next(b.data for row in reminders[0].keyboard for b in row if b.data.startswith("x:"))  # type: ignore[union-attr]
+    taps = [b.tap for row in reminders[0].keyboard for b in row]  # type: ignore[union-attr]
+    stop = next(pack(t) for t in taps if isinstance(t, StopRemindersTap))
     await business.tap(stop)
     assert "geen herinneringen" in business.text().lower()
     clock.advance(days=30)

@@ -7,15 +7,10 @@ import re
 from html.parser import HTMLParser
 from importlib import resources
 
+from bot.split import CAPTION_LIMIT, MESSAGE_LIMIT, split_html, telegram_length
 from flows.compare import Comparison, compare
 from flows.messages import load_messages, parse_messages
-from flows.summary import (
-    CAPTION_LIMIT,
-    MESSAGE_LIMIT,
-    headline,
-    split_html,
-    telegram_length,
-)
+from flows.summary import headline
 from tests.flows.test_compare import BUSINESS, CANVAS, SEVENTEEN, SOCIAL, answers, build_canvas
 
 SUMMARY_TOML = resources.files("flows").joinpath("content/summary.toml").read_text("utf-8")

@@ -1,0 +1,101 @@
+"""Button taps on the wire: each typed tap as Telegram callback_data, and back.
+
+The format is ``<prefix>:<field>:...`` (kept from the first version, so buttons already in
+people's chats keep working). Packing checks Telegram's 64-byte limit; unpacking accepts only
+what the bot itself could have sent, since a modified client can send any data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from telegram.constants import InlineKeyboardButtonLimit
+
+from flows.actions import (
+    AnswerTap,
+    ChangeTap,
+    ContinueTap,
+    ForgetTap,
+    LanguageTap,
+    NoteTap,
+    ReviewTap,
+    RoleTap,
+    Score,
+    StopRemindersTap,
+    SwitchTap,
+    Tap,
+)
+from flows.canvas import LANGUAGES
+from flows.model import Role
+
+MAX_BYTES: Final = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+SKIP: Final = "s"
+_ROUND: Final = re.compile(r"[1-9][0-9]{0,3}")
+_SCORES: Final[dict[str, Score]] = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, SKIP: None}
+_FORGET: Final = {"yes": True, "no": False}
+
+
+def pack(tap: Tap) -> str:
+    """The callback_data for ``tap``; ValueError when it does not fit Telegram's limit."""
+    data = ":".join(_fields(tap))
+    if not 1 <= len(data.encode()) <= MAX_BYTES:
+        raise ValueError(f"button data does not fit in {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def _fields(tap: Tap) -> tuple[str, ...]:
+    if isinstance(tap, AnswerTap | ChangeTap):
+        prefix = "a" if isinstance(tap, AnswerTap) else "c"
+        score = SKIP if tap.score is None else str(tap.score)
+        return (prefix, tap.partnership_id, str(tap.round), tap.theme_id, score)
+    if isinstance(tap, ReviewTap | NoteTap):
+        prefix = "e" if isinstance(tap, ReviewTap) else "n"
+        return (prefix, tap.partnership_id, str(tap.round), tap.theme_id)
+    if isinstance(tap, LanguageTap):
+        return ("l", tap.language)
+    if isinstance(tap, RoleTap):
+        return ("o", tap.role.value)
+    if isinstance(tap, SwitchTap):
+        return ("w", tap.partnership_id)
+    if isinstance(tap, StopRemindersTap):
+        return ("x", tap.partnership_id)
+    if isinstance(tap, ForgetTap):
+        return ("f", "yes" if tap.confirmed else "no")
+    return ("g",)
+
+
+def unpack(data: str) -> Tap | None:
+    """The tap ``data`` stands for; None for anything the bot did not make."""
+    prefix, *args = data.split(":")
+    if not all(args) or len(data.encode()) > MAX_BYTES:
+        return None
+    if prefix in ("a", "c") and len(args) == 4 and _ROUND.fullmatch(args[1]):
+        if args[3] not in _SCORES:
+            return None
+        kind = AnswerTap if prefix == "a" else ChangeTap
+        return kind(args[0], int(args[1]), args[2], _SCORES[args[3]])
+    if prefix in ("e", "n") and len(args) == 3 and _ROUND.fullmatch(args[1]):
+        question = ReviewTap if prefix == "e" else NoteTap
+        return question(args[0], int(args[1]), args[2])
+    if len(args) == 1:
+        return _single(prefix, args[0])
+    if prefix == "g" and not args:
+        return ContinueTap()
+    return None
+
+
+def _single(prefix: str, value: str) -> Tap | None:
+    if prefix == "l":
+        language = next((code for code in LANGUAGES if code == value), None)
+        return None if language is None else LanguageTap(language)
+    if prefix == "o":
+        role = next((r for r in Role if r.value == value), None)
+        return None if role is None else RoleTap(role)
+    if prefix == "w":
+        return SwitchTap(value)
+    if prefix == "x":
+        return StopRemindersTap(value)
+    if prefix == "f" and value in _FORGET:
+        return ForgetTap(_FORGET[value])
+    return None

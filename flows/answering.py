@@ -1,0 +1,120 @@
+"""Answering: a scale tap answers a theme, a note adds a reflection, text is routed by step."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from flows import onboarding
+from flows.actions import AnswerTap, ChangeTap, NoteTap, Notice, QuestionTap, ReviewTap, Tap
+from flows.canvas import Theme
+from flows.machine import Trigger
+from flows.session import Session
+
+if TYPE_CHECKING:
+    from flows.journey import Journey, TapHandler
+
+
+async def on_text(j: Journey, s: Session, text: str) -> None:
+    """A text message: the organisation's name or a note when one is asked for, else a hint."""
+    if j.accepts(s, Trigger.ORGANISATION_NAMED):
+        await onboarding.organisation_named(j, s, text)
+    elif j.accepts(s, Trigger.NOTE_GIVEN):
+        note_given(j, s, text)
+    else:
+        j.fire(s, Trigger.TEXT_SENT)
+
+
+async def answer_tapped(j: Journey, s: Session, tap: AnswerTap | ChangeTap) -> None:
+    theme = _theme_of(j, s, tap)
+    if theme is not None:
+        answered(j, s, theme, tap.score, change=isinstance(tap, ChangeTap))
+
+
+async def review_tapped(j: Journey, s: Session, tap: ReviewTap) -> None:
+    """An answered theme from /review: the question again, its buttons change the answer."""
+    theme = _theme_of(j, s, tap)
+    if theme is not None:
+        s.say(s.question_text(theme), s.scale_keyboard(theme, change=True))
+
+
+async def note_tapped(j: Journey, s: Session, tap: NoteTap) -> None:
+    theme = _theme_of(j, s, tap)
+    if theme is not None:
+        s.context["note"] = theme.id
+        j.fire(s, Trigger.NOTE_OPENED)
+
+
+def _theme_of(j: Journey, s: Session, tap: QuestionTap) -> Theme | None:
+    """The theme a question button names, if it still belongs to this user's journey."""
+    theme = s.texts.canvas.theme(tap.theme_id)
+    member = next((m for m in s.memberships if m.partnership_id == tap.partnership_id), None)
+    if theme is None or member is None or not member.role.answers:
+        s.replies.append(Notice(s.t("stale_button")))
+        return None
+    if tap.partnership_id != s.active:
+        s.replies.append(Notice(s.t("other_partnership", organisation=member.organisation)))
+        return None
+    if s.partnership is None or tap.round != s.partnership.round:
+        s.replies.append(Notice(s.t("stale_button")))
+        return None
+    if not j.accepts(s, Trigger.ANSWERED):
+        s.replies.append(Notice(s.t("stale_button")))
+        return None
+    return theme
+
+
+def answered(j: Journey, s: Session, theme: Theme, score: int | None, *, change: bool) -> None:
+    already = theme.id in s.answers
+    if already and not change:
+        s.replies.append(Notice(s.t("already_answered")))
+        s.replies.append(s.answered_view(theme))
+        return
+    s.stage_answer(theme, score)
+    s.context.pop("note", None)
+    s.replies.append(Notice(s.t("saved")))
+    s.replies.append(s.answered_view(theme))
+    if already:
+        j.fire(s, Trigger.ANSWER_CHANGED)
+        return
+    if not s.has_open_question():
+        _finish(s)
+    j.fire(s, Trigger.ANSWERED)
+
+
+def _finish(s: Session) -> None:
+    me = s.me
+    if me is None or me.finished_at is not None:
+        return
+    s.stage_member(replace(me, finished_at=s.now))
+    s.finished = True
+
+
+def note_given(j: Journey, s: Session, text: str) -> None:
+    theme = s.texts.canvas.theme(s.context.get("note", ""))
+    note = text.strip()
+    if theme is None:
+        s.context.pop("note", None)
+        j.fire(s, Trigger.NOTE_GIVEN)
+        return
+    if not note:
+        s.say(s.t("note_empty"))
+        return
+    if len(note) > j.limits.note_max:
+        s.say(s.t("note_too_long", limit=j.limits.note_max, length=len(note)))
+        return
+    first_answer = theme.id not in s.answers
+    s.stage_note(theme, note)
+    s.context.pop("note", None)
+    s.say(s.t("note_saved", title=theme.title(s.language)))
+    if first_answer and not s.has_open_question():
+        _finish(s)
+    j.fire(s, Trigger.NOTE_GIVEN)
+
+
+TAPS: dict[type[Tap], TapHandler] = {
+    AnswerTap: answer_tapped,
+    ChangeTap: answer_tapped,
+    ReviewTap: review_tapped,
+    NoteTap: note_tapped,
+}

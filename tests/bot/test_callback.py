@@ -1,0 +1,76 @@
+"""Button taps travel as callback_data in the first version's format and come back typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.callback import MAX_BYTES, pack, unpack
+from flows.actions import (
+    AnswerTap,
+    ChangeTap,
+    ContinueTap,
+    ForgetTap,
+    LanguageTap,
+    NoteTap,
+    ReviewTap,
+    RoleTap,
+    StopRemindersTap,
+    SwitchTap,
+    Tap,
+)
+from flows.model import Role
+
+WIRE: list[tuple[Tap, str]] = [
+    (AnswerTap("p1", 2, "trust", 4), "a:p1:2:trust:4"),
+    (AnswerTap("p1", 1, "trust", None), "a:p1:1:trust:s"),
+    (ChangeTap("p1", 1, "goals", 1), "c:p1:1:goals:1"),
+    (ReviewTap("p1", 3, "goals"), "e:p1:3:goals"),
+    (NoteTap("p1", 1, "goals"), "n:p1:1:goals"),
+    (LanguageTap("en"), "l:en"),
+    (RoleTap(Role.FACILITATOR), "o:facilitator"),
+    (SwitchTap("p9"), "w:p9"),
+    (ContinueTap(), "g"),
+    (StopRemindersTap("p9"), "x:p9"),
+    (ForgetTap(confirmed=True), "f:yes"),
+    (ForgetTap(confirmed=False), "f:no"),
+]
+
+
+@pytest.mark.parametrize(("tap", "data"), WIRE)
+def test_each_tap_keeps_its_wire_format_both_ways(tap: Tap, data: str) -> None:
+    """Packing gives the format old buttons carry; unpacking that data gives the tap back."""
+    assert pack(tap) == data
+    assert unpack(data) == tap
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "zz:nonsense",
+        "a:p1:1:trust:7",
+        "a:p1:1:trust:0",
+        "a:p1:0:trust:3",
+        "a:p1:x:trust:3",
+        "a:p1:1:trust",
+        "a::1:trust:3",
+        "e:p1:1:trust:3",
+        "l:de",
+        "o:boss",
+        "f:maybe",
+        "g:extra",
+        "w:",
+        "w:a:b",
+        "a:p1:1:" + "t" * 64 + ":3",
+    ],
+)
+def test_data_the_bot_never_sends_is_unreadable(data: str) -> None:
+    """Crafted, truncated or oversized data from a modified client becomes no tap at all."""
+    assert unpack(data) is None
+
+
+def test_a_tap_too_long_for_telegram_is_refused_when_packed() -> None:
+    """Packing checks Telegram's 64-byte limit once, instead of sending a broken button."""
+    assert MAX_BYTES == 64
+    with pytest.raises(ValueError, match="64 bytes"):
+        pack(NoteTap("p" * 40, 1, "t" * 30))

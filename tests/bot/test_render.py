@@ -1,0 +1,51 @@
+"""bot/ turns flows' whole texts into Telegram messages: links filled in, limits applied."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, cast
+
+from telegram.ext import ExtBot
+
+from bot.render import Renderer
+from bot.split import MESSAGE_LIMIT, telegram_length
+from flows.actions import Action, BotLinks, Button, ContinueTap, Send, SendLinked, SendLong
+
+
+def renderer() -> Renderer:
+    return Renderer(cast(ExtBot[Any], SimpleNamespace(username="canvas_test_bot")))
+
+
+def texts(actions: list[Action]) -> list[str]:
+    return [a.text for a in actions if isinstance(a, Send)]
+
+
+def test_an_invite_gets_the_deep_link_to_the_bot() -> None:
+    """An invite's text gets PTB's t.me deep link with the token as the start payload."""
+
+    def text(bot: BotLinks) -> str:
+        return f"Open {bot.start('tok123')} or talk to @{bot.username}"
+
+    [sent] = renderer().messages(SendLinked(7, text, invite="tok123"))
+    assert sent == Send(
+        7, "Open https://t.me/canvas_test_bot?start=tok123 or talk to @canvas_test_bot"
+    )
+
+
+def test_a_text_over_the_limit_is_split_with_the_buttons_on_the_last_part() -> None:
+    """A message longer than Telegram allows becomes several, each within the limit."""
+    keyboard = ((Button("Verder", ContinueTap()),),)
+    long = "\n".join(f"<b>regel {n}</b> " + "x" * 90 for n in range(80))
+    parts = renderer().messages(Send(7, long, keyboard))
+    assert len(parts) > 1
+    assert all(telegram_length(text) <= MESSAGE_LIMIT for text in texts(parts))
+    assert [p.keyboard for p in parts if isinstance(p, Send)] == [()] * (len(parts) - 1) + [
+        keyboard
+    ]
+
+
+def test_a_long_text_is_packed_by_its_blocks() -> None:
+    """Blocks that fit together share a message; the summary is never cut mid-theme."""
+    blocks = tuple(f"<b>Thema {n}</b>\n" + "y" * 1500 for n in range(5))
+    parts = texts(renderer().messages(SendLong(7, blocks)))
+    assert parts == ["\n\n".join(blocks[:2]), "\n\n".join(blocks[2:4]), blocks[4]]
