@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from flows.canvas import Ambition, Option, Text, Theme
 from flows.model import Answer, Role
-from flows.verdicts import State, ThemeResult, Thresholds, Verdict, note_of
+from flows.verdicts import State, ThemeResult, Thresholds, Verdict, note_of, state_of
 
 
 class Direction(StrEnum):
@@ -69,6 +69,8 @@ class AmbitionResult:
     business: Option | None
     social_note: str | None
     business_note: str | None
+    social_state: State  # a skip stays a skip, not "no choice yet"
+    business_state: State
 
     @property
     def differs(self) -> bool:
@@ -115,6 +117,8 @@ def ambition_result(
         ambition.option(business.score if business else None),
         note_of(social),
         note_of(business),
+        state_of(social),
+        state_of(business),
     )
 
 

@@ -57,11 +57,23 @@ def topics(
     return tuple(found)
 
 
-class _T(Protocol):
+class Plain(Protocol):
+    """A message lookup in the reader's language, as plain text (not escaped)."""
+
     def __call__(self, key: str, /, **values: object) -> str: ...
 
 
-def _ambitions(gap: AmbitionGap, t: _T, language: Language, names: Names) -> Topic:
+def plain_messages(messages: Messages, language: Language) -> Plain:
+    """``messages`` in ``language`` as plain text: for documents that escape on their own
+    (the report's template, the CSV, the chart)."""
+
+    def t(key: str, /, **values: object) -> str:
+        return html.unescape(messages(key, language, **values))
+
+    return t
+
+
+def _ambitions(gap: AmbitionGap, t: Plain, language: Language, names: Names) -> Topic:
     sentences = [
         t(
             f"agenda_ambition_{_AMBITION_KEYS.get(r.ambition.id, 'other')}",
@@ -100,7 +112,7 @@ def _ambitions(gap: AmbitionGap, t: _T, language: Language, names: Names) -> Top
     )
 
 
-def _theme(item: AgendaItem, t: _T, language: Language, names: Names) -> Topic:
+def _theme(item: AgendaItem, t: Plain, language: Language, names: Names) -> Topic:
     theme = item.theme
     first, second = names.of(item.first), names.of(item.second)
     gist = theme.gist(language) if theme.gist else t("agenda_gist_fallback")

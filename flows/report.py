@@ -1,14 +1,14 @@
 """The comparison as files: a printable HTML report for the meeting, and the answers as CSV.
 
-Both render from ``flows.report_view.prepare``. The report is a Jinja2 template
-(``templates/report.html.j2``) with autoescape on: names and notes go in as plain text.
+Both render from ``flows.report_view.prepare``: the summary's agenda and the comparison's
+ambitions. The report is a Jinja2 template (``templates/report.html.j2``) with autoescape on:
+names and notes go in as plain text.
 """
 
 from __future__ import annotations
 
 import base64
 import csv
-import html
 import io
 from collections.abc import Sequence
 from datetime import datetime
@@ -17,10 +17,12 @@ from functools import cache
 import jinja2
 import markupsafe
 
+from flows.agenda_text import Plain, plain_messages
 from flows.canvas import Canvas, Language
 from flows.compare import Comparison
 from flows.messages import Messages
-from flows.report_view import AmbitionPair, AnswerState, Card, Plain, Side, View, prepare
+from flows.report_view import Card, Side, View, prepare
+from flows.summary import movement_mark
 
 NOTE_LINES = 12  # ruled lines for notes taken during the meeting
 AGREEMENT_LINES = 3  # per agenda item, in the facilitator's copy
@@ -40,15 +42,6 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def movement_mark(change: int | None) -> str:
-    """A score's change since the previous round: "↑1", "↓2", "=" or "" (unknown)."""
-    if change is None:
-        return ""
-    if change == 0:
-        return "="
-    return f"↑{change}" if change > 0 else f"↓{-change}"
-
-
 def render_report_html(
     comparison: Comparison,
     canvas: Canvas,
@@ -62,7 +55,6 @@ def render_report_html(
     generated_at: datetime,
     meeting_at: datetime | None,
     incomplete: bool,
-    ambitions: Sequence[AmbitionPair] = (),
 ) -> bytes:
     """A self-contained HTML page to read on a phone, print and bring to the meeting (UTF-8).
 
@@ -73,17 +65,8 @@ def render_report_html(
     def t(key: str, /, **values: object) -> markupsafe.Markup:
         return markupsafe.Markup(messages(key, language, **values))  # noqa: S704 (escaped by Messages)
 
-    def tp(key: str, /, **values: object) -> str:
-        return html.unescape(messages(key, language, **values))
-
-    view = prepare(
-        comparison,
-        canvas,
-        messages,
-        language,
-        names=(social_name, business_name),
-        ambitions=ambitions,
-    )
+    tp = plain_messages(messages, language)
+    view = prepare(comparison, canvas, messages, language, names=(social_name, business_name))
     dated = [t("report_generated", when=_when(generated_at, messages, language))]
     if meeting_at is not None:
         dated.append(t("report_meeting", when=_when(meeting_at, messages, language)))
@@ -111,15 +94,12 @@ def _when(moment: datetime, messages: Messages, language: Language) -> str:
     time = f"{moment:%H:%M}"
     if moment.tzname():
         time += f" {moment.tzname()}"
-    return html.unescape(
-        messages(
-            "report_datetime",
-            language,
-            day=f"{moment.day:02d}",
-            month=f"{moment.month:02d}",
-            year=moment.year,
-            time=time,
-        )
+    return plain_messages(messages, language)(
+        "report_datetime",
+        day=f"{moment.day:02d}",
+        month=f"{moment.month:02d}",
+        year=moment.year,
+        time=time,
     )
 
 
@@ -135,26 +115,15 @@ def render_answers_csv(
     social_name: str,
     business_name: str,
     round_: int | None = None,
-    ambitions: Sequence[AmbitionPair] = (),
 ) -> bytes:
     """Every answer of both partners, one row per partner and question (UTF-8 with a BOM).
 
     The state column tells a score from a skip, "not yet relevant" and no answer yet. The
     round is ``round_``, else the round of the answers compared. Dutch spreadsheets expect a
-    semicolon between columns, English ones a comma.
+    semicolon between columns, English ones a comma. The ambitions come first.
     """
-
-    def t(key: str, /, **values: object) -> str:
-        return html.unescape(messages(key, language, **values))
-
-    view = prepare(
-        comparison,
-        canvas,
-        messages,
-        language,
-        names=(social_name, business_name),
-        ambitions=ambitions,
-    )
+    t = plain_messages(messages, language)
+    view = prepare(comparison, canvas, messages, language, names=(social_name, business_name))
     if round_ is None:
         round_ = _round_of(comparison)
     header = [
@@ -179,8 +148,7 @@ def render_answers_csv(
     common: list[str | int] = ["" if round_ is None else round_]
     for ambition in view.ambitions:
         for place, (choice, note) in enumerate(ambition.sides):
-            score = ambition.scores[place]
-            state = AnswerState.SCORED if score is not None else AnswerState.UNANSWERED
+            score, state = ambition.scores[place], ambition.states[place]
             writer.writerow(
                 _safe(
                     [
@@ -193,7 +161,7 @@ def render_answers_csv(
                         ambition.question,
                         t(f"report_state_{state.value}"),
                         _blank(score),
-                        choice,
+                        choice if score is not None else "",
                         note or "",
                         "",
                         "",

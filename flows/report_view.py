@@ -1,68 +1,29 @@
-"""What the report, the chart and the CSV show of a comparison, prepared once per language.
+"""What the report and the CSV show of a comparison, prepared once per language.
 
-Each partner's answer to a theme is in one of four states (scored, skipped, not yet relevant,
-not answered yet), read from the answers themselves rather than from the verdict, so that a
-skip stays visible wherever it is shown. All text here is plain (not escaped).
+The agenda is the summary's own (``flows.agenda_text.topics``), so the chat, the report and
+the CSV name the same items in the same order; the ambitions are the comparison's. Each
+partner's answer is in one of the states of ``flows.verdicts.State``, read from the answer
+itself, so a skip stays visible wherever it is shown. All text here is plain (not escaped).
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Protocol
 
-from flows.canvas import Ambition, Canvas, Language, Option, Phase
-from flows.compare import Comparison, ThemeResult, Verdict
+from flows.agenda import AmbitionResult
+from flows.agenda_text import Names, Plain, Topic, plain_messages, topics
+from flows.canvas import Canvas, Language, Option, Phase
+from flows.compare import SCORED, Comparison, State, ThemeResult, Verdict
 from flows.messages import Messages
 from flows.model import Answer, Role
+from flows.verdicts import note_of, state_of
 
-# The verdicts that need both scores; any other verdict means a theme not scored by both.
-SCORED_VERDICTS = (
-    Verdict.MISMATCH,
-    Verdict.SHARED_STRENGTH,
-    Verdict.SHARED_CONCERN,
-    Verdict.ALIGNED,
-)
-OPEN = "open"  # the kind of a theme not scored by both (a CSS class and a chart style)
-
-
-class AnswerState(StrEnum):
-    """One partner's answer to one theme."""
-
-    SCORED = "scored"
-    SKIPPED = "skipped"
-    NOT_YET = "not_yet"  # "not yet relevant"
-    UNANSWERED = "unanswered"
-
-
-def answer_state(answer: Answer | None) -> AnswerState:
-    if answer is None:
-        return AnswerState.UNANSWERED
-    if answer.score is not None:
-        return AnswerState.SCORED
-    return AnswerState.NOT_YET if answer.not_yet else AnswerState.SKIPPED
+OPEN = "open"  # the kind of a theme not scored by both (a CSS class)
 
 
 def kind(result: ThemeResult) -> str:
     """The verdict's value when both scored the theme, else ``OPEN``."""
-    return result.verdict.value if result.verdict in SCORED_VERDICTS else OPEN
-
-
-class AmbitionPair(Protocol):
-    """Both partners' choice for one ambition question (None: no choice)."""
-
-    @property
-    def ambition(self) -> Ambition: ...
-    @property
-    def social(self) -> Option | None: ...
-    @property
-    def business(self) -> Option | None: ...
-    @property
-    def social_note(self) -> str | None: ...
-    @property
-    def business_note(self) -> str | None: ...
+    return result.verdict.value if result.verdict in SCORED else OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +32,7 @@ class Side:
 
     role: Role
     name: str
-    state: AnswerState
+    state: State
     score: int | None
     label: str  # the scale's word, or the state's ("skipped")
     note: str | None
@@ -86,11 +47,26 @@ class Card:
     kind: str  # a verdict value or OPEN
     title: str
     statement: str
-    question: str
-    next_step: str | None
     part: str
     outcome: str
     sides: tuple[Side, Side]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One agenda item: the summary's topic, with the theme's card (None: the ambitions)."""
+
+    topic: Topic
+    card: Card | None
+
+    @property
+    def kind(self) -> str:
+        return Verdict.MISMATCH.value if self.card is None else self.card.kind
+
+    def notes(self, names: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+        """(name, note) for each partner who left a note on this item."""
+        notes = zip(names, (self.topic.social_note, self.topic.business_note), strict=True)
+        return tuple((name, note) for name, note in notes if note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +85,7 @@ class AmbitionView:
     differs: bool
     sides: tuple[tuple[str, str | None], tuple[str, str | None]]  # (choice, note) per partner
     scores: tuple[int | None, int | None]  # the options' places, for the CSV
+    states: tuple[State, State]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,18 +96,9 @@ class View:
     roles: tuple[str, str]  # "sociale onderneming", "reguliere onderneming"
     phases: tuple[PhaseView, ...]
     ambitions: tuple[AmbitionView, ...]
-    agenda: tuple[Card, ...]
+    agenda: tuple[Item, ...]
     strengths: tuple[Card, ...]
     counts: tuple[tuple[str, int], ...]  # (label, count), the zero ones left out
-
-    @property
-    def ambitions_differ(self) -> tuple[AmbitionView, ...]:
-        return tuple(a for a in self.ambitions if a.differs)
-
-
-def agenda_theme_ids(comparison: Comparison) -> tuple[str, ...]:
-    """The themes on the agenda, in order: the one place the report reads the agenda from."""
-    return tuple(item.theme.id for item in comparison.agenda)
 
 
 def prepare(
@@ -140,11 +108,8 @@ def prepare(
     language: Language,
     *,
     names: tuple[str, str],
-    ambitions: Sequence[AmbitionPair] = (),
 ) -> View:
-    def t(key: str, /, **values: object) -> str:
-        return html.unescape(messages(key, language, **values))
-
+    t = plain_messages(messages, language)
     movement = comparison.movement or {}
     cards: dict[str, Card] = {}
     for result in comparison.results:
@@ -164,25 +129,22 @@ def prepare(
     )
     every = list(cards.values())
     counted = [
-        (t(f"report_count_{verdict.value}"), sum(c.result.verdict is verdict for c in every))
-        for verdict in SCORED_VERDICTS
+        (t(f"report_count_{verdict.value}"), comparison.counts[verdict]) for verdict in SCORED
     ]
     counted.append((t("report_count_open"), sum(c.kind == OPEN for c in every)))
+    agenda = tuple(
+        Item(topic, None if topic.item is None else cards[topic.item.theme.id])
+        for topic in topics(comparison, messages, language, Names(*names))
+    )
     return View(
         names=names,
         roles=(t("report_role_social"), t("report_role_business")),
         phases=phases,
-        ambitions=tuple(_ambition(a, language, t) for a in ambitions),
-        agenda=tuple(cards[i] for i in agenda_theme_ids(comparison) if i in cards),
-        strengths=tuple(c for c in every if c.kind == Verdict.SHARED_STRENGTH.value),
+        ambitions=tuple(_ambition(a, language, t) for a in comparison.ambitions),
+        agenda=agenda,
+        strengths=tuple(cards[r.theme.id] for r in comparison.strengths),
         counts=tuple((label, n) for label, n in counted if n),
     )
-
-
-class Plain(Protocol):
-    """A message lookup in the reader's language, as plain text."""
-
-    def __call__(self, key: str, /, **values: object) -> str: ...
 
 
 def _card(
@@ -204,22 +166,19 @@ def _card(
             outcome = t("summary_gap", verdict=outcome, gap=result.gap)
 
     def side(role: Role, answer: Answer | None, name: str, change: int | None) -> Side:
-        state = answer_state(answer)
+        state = state_of(answer)
         score = answer.score if answer is not None else None
         if score is not None:
             label = canvas.scale[score - 1](language)
         else:
             label = t(f"report_state_{state.value}")
-        note = answer.note.strip() if answer is not None and answer.note else None
-        return Side(role, name, state, score, label, note or None, change)
+        return Side(role, name, state, score, label, note_of(answer), change)
 
     return Card(
         result=result,
         kind=kind_,
         title=theme.title(language),
         statement=theme.statement(language),
-        question=theme.question(language),
-        next_step=theme.next_step(language) if theme.next_step else None,
         part=canvas.parts[theme.part](language),
         outcome=outcome,
         sides=(
@@ -229,26 +188,29 @@ def _card(
     )
 
 
-def _ambition(pair: AmbitionPair, language: Language, t: Plain) -> AmbitionView:
-    def choice(option: Option | None) -> str:
-        return option.label(language) if option else t("report_state_no_choice")
+def _ambition(result: AmbitionResult, language: Language, t: Plain) -> AmbitionView:
+    states = (result.social_state, result.business_state)
+
+    def choice(option: Option | None, state: State) -> str:
+        if option is not None:
+            return option.label(language)
+        scored = state is State.SCORED  # a score that names no option
+        return t("report_state_no_choice" if scored else f"report_state_{state.value}")
 
     def place(option: Option | None) -> int | None:
-        return pair.ambition.options.index(option) + 1 if option else None
+        return result.ambition.options.index(option) + 1 if option else None
 
-    differs = (
-        pair.social is not None and pair.business is not None and pair.social != pair.business
-    )
     return AmbitionView(
-        id=pair.ambition.id,
-        title=pair.ambition.title(language),
-        question=pair.ambition.question(language),
-        differs=differs,
+        id=result.ambition.id,
+        title=result.ambition.title(language),
+        question=result.ambition.question(language),
+        differs=result.differs,
         sides=(
-            (choice(pair.social), pair.social_note),
-            (choice(pair.business), pair.business_note),
+            (choice(result.social, states[0]), result.social_note),
+            (choice(result.business, states[1]), result.business_note),
         ),
-        scores=(place(pair.social), place(pair.business)),
+        scores=(place(result.social), place(result.business)),
+        states=states,
     )
 
 

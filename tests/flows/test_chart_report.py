@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import csv
+import html
 import io
 import re
 import struct
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+import markupsafe
+
+from flows.agenda_text import Names, topics
 from flows.canvas import Ambition, Option, Text
 from flows.chart import chart_figure, render_chart
+from flows.chat_summary import render_detail
 from flows.compare import Comparison, compare
 from flows.messages import load_messages
 from flows.model import Answer
@@ -39,22 +44,6 @@ NOT_YET_THEME = IDS_17[7]  # the business found it not yet relevant; the social 
 UNANSWERED_THEME = IDS_17[-1]  # the business has not answered it yet
 
 
-def not_yet(answers: list[Answer], theme_id: str) -> list[Answer]:
-    return [replace(a, score=None, not_yet=True) if a.theme_id == theme_id else a for a in answers]
-
-
-def comparison_17(round_: int = 1) -> Comparison:
-    """Every verdict, a skip, a 'not yet relevant', an open theme and notes, on 17 themes."""
-    pairs = [(5, 1), (4, 5), (1, 2), (3, 3), (None, 2), (2, 4)]
-    social = {t: pairs[i % 6][0] for i, t in enumerate(IDS_17)}
-    business = {t: pairs[i % 6][1] for i, t in enumerate(IDS_17) if t != UNANSWERED_THEME}
-    return compare(
-        CANVAS_17,
-        answers(SOCIAL, social, {IDS_17[0]: "Wij <willen> meer & sneller"}, round_),
-        not_yet(answers(BUSINESS, business, {IDS_17[0]: "=1+1 is twee"}, round_), NOT_YET_THEME),
-    )
-
-
 def option(id_: str, nl: str) -> Option:
     return Option(id=id_, label=Text(nl=nl, en=id_), explain=Text(nl="Uitleg.", en="Explain."))
 
@@ -75,21 +64,35 @@ IMPACT = Ambition(
 )
 
 
-@dataclass(frozen=True)
-class Pair:
-    """Both partners' choice for one ambition, as the comparison will hold it."""
-
-    ambition: Ambition
-    social: Option | None
-    business: Option | None
-    social_note: str | None = None
-    business_note: str | None = None
+# The ambitions the report compares first: the depth now differs, the impact is the same.
+CANVAS_A = CANVAS_17.model_copy(update={"ambitions": (DEPTH, IMPACT)})
+AMBITION_SOCIAL = {"depth_now": 1, "impact": 2}
+AMBITION_BUSINESS = {"depth_now": 2, "impact": 2}
+AMBITION_NOTES = {"depth_now": "Wij <starten> net"}
 
 
-AMBITIONS = (
-    Pair(DEPTH, DEPTH.options[0], DEPTH.options[1], "Wij <starten> net", None),
-    Pair(IMPACT, IMPACT.options[1], IMPACT.options[1]),
-)
+def not_yet(answers: list[Answer], theme_id: str) -> list[Answer]:
+    return [replace(a, score=None, not_yet=True) if a.theme_id == theme_id else a for a in answers]
+
+
+def comparison_17(round_: int = 1, *, ambitions: bool = True) -> Comparison:
+    """Every verdict, a skip, a 'not yet relevant', an open theme and notes, on 17 themes;
+    with ``ambitions`` also two ambition questions, the first answered differently."""
+    pairs = [(5, 1), (4, 5), (1, 2), (3, 3), (None, 2), (2, 4)]
+    social: dict[str, int | None] = {t: pairs[i % 6][0] for i, t in enumerate(IDS_17)}
+    business: dict[str, int | None] = {
+        t: pairs[i % 6][1] for i, t in enumerate(IDS_17) if t != UNANSWERED_THEME
+    }
+    notes = {IDS_17[0]: "Wij <willen> meer & sneller"}
+    if ambitions:
+        social |= AMBITION_SOCIAL
+        business |= AMBITION_BUSINESS
+        notes |= AMBITION_NOTES
+    return compare(
+        CANVAS_A if ambitions else CANVAS_17,
+        answers(SOCIAL, social, notes, round_),
+        not_yet(answers(BUSINESS, business, {IDS_17[0]: "=1+1 is twee"}, round_), NOT_YET_THEME),
+    )
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -208,11 +211,10 @@ def report(
     incomplete: bool = False,
     png: bytes = b"png",
     comparison: Comparison | None = None,
-    ambitions: tuple[Pair, ...] = AMBITIONS,
 ) -> str:
     return render_report_html(
         comparison or comparison_17(),
-        CANVAS_17,
+        CANVAS_A,
         MESSAGES,
         "nl",
         facilitator=facilitator,
@@ -220,7 +222,6 @@ def report(
         generated_at=datetime(2026, 11, 2, 14, 5, tzinfo=UTC),
         meeting_at=datetime(2026, 11, 9, 10, 0, tzinfo=UTC),
         incomplete=incomplete,
-        ambitions=ambitions,
         **NAMES,
     ).decode("utf-8")
 
@@ -262,42 +263,70 @@ def test_report_escapes_names_and_notes():
 
 
 def test_report_puts_the_agenda_first_then_ambitions_chart_and_detail():
-    """The agenda comes before the ambitions, the ambitions before the chart, the chart before
-    the per-theme detail, and the notes area last."""
+    """The agenda comes right after the title, before the strengths, the ambitions, the chart,
+    the per-theme detail and the notes area."""
     page = report()
     order = [
+        page.index("<h1>"),
         page.index("Agenda voor het gesprek"),
+        page.index('<ol class="agenda">'),
+        page.index("Gedeelde sterktes: Thema ori1"),
         page.index("Jullie ambities naast elkaar"),
         page.index("<figure>"),
         page.index("Alle thema"),
         page.index("Aantekeningen tijdens het gesprek"),
     ]
     assert order == sorted(order)
-    assert page.index("Gedeelde sterktes: Thema ori1") < page.index('<ol class="agenda">')
+    head = page[page.index("<body>") : page.index('<ol class="agenda">')]
+    assert "<ul" not in head
+    assert "Voor de begeleider" not in head
 
 
-def test_report_agenda_follows_the_comparison_with_questions_and_both_notes():
-    """Each agenda item is one of the comparison's, in its order, with its opening question;
-    a difference in ambitions opens the agenda."""
+def agenda_of(page: str) -> str:
+    return page[page.index('<ol class="agenda">') : page.index("</ol>")]
+
+
+def test_report_lists_exactly_the_chat_summarys_agenda_in_its_order():
+    """The report's agenda items are the summary's topics, in order, ambitions first; the
+    detail behind the chat button names the same titles in the same order."""
     comparison = comparison_17()
-    page = report(comparison=comparison)
-    agenda = page[page.index('<ol class="agenda">') : page.index("</ol>")]
-    titles = re.findall(r"<h3>(.*?)</h3>", agenda)
-    assert titles == ["Jullie ambities"] + [i.theme.title("nl") for i in comparison.agenda]
-    assert "Samenwerking nu" in agenda
-    assert "Openingsvraag: Wat vraagt ori0 van ons?" in agenda
+    found = topics(comparison, MESSAGES, "nl", Names(NAMES["social_name"], NAMES["business_name"]))
+    agenda = agenda_of(report(comparison=comparison))
+    titles = [html.unescape(t) for t in re.findall(r"<h3>(.*?)</h3>", agenda)]
+    assert titles == [topic.title for topic in found]
+    assert titles[0] == "Ambities"
+    assert len(titles) == comparison.agenda_size
+    detail = render_detail(comparison, CANVAS_A, MESSAGES, "nl", **NAMES)
+    places = [
+        detail.index(f"<b>{n}. {html.escape(t, quote=False)}</b>") for n, t in enumerate(titles, 1)
+    ]
+    assert places == sorted(places)
+
+
+def test_report_agenda_items_say_who_sees_what_with_notes_question_and_step():
+    """Each agenda item carries the summary's sentence, both partners' notes by name, the
+    opening question fitting the difference and the next step."""
+    comparison = comparison_17()
+    found = topics(comparison, MESSAGES, "nl", Names(NAMES["social_name"], NAMES["business_name"]))
+    agenda = agenda_of(report(comparison=comparison))
+    for topic in found:
+        assert markupsafe.escape(topic.sentence) in agenda
+        assert markupsafe.escape(topic.question) in agenda
     first = agenda[agenda.index("Thema ori0") :]
-    assert "Wij &lt;willen&gt;" in first
-    assert "=1+1 is twee" in first
+    social, business = (markupsafe.escape(name) for name in NAMES.values())
+    assert f"<b>{social}</b>: “Wij &lt;willen&gt; meer &amp; sneller”" in first
+    assert f"<b>{business}</b>: “=1+1 is twee”" in first
+    assert f"<b>{social}</b>: “Wij &lt;starten&gt; net”" in agenda[: agenda.index("Thema")]
 
 
-def test_report_shows_ambitions_side_by_side_only_when_given():
-    """Both partners' choices stand side by side; without ambitions the section is left out."""
+def test_report_shows_the_comparisons_ambitions_side_by_side():
+    """Both partners' choices from the comparison stand side by side; a comparison without
+    ambitions leaves the section and the agenda item out."""
     page = report()
     section = page[page.index("Jullie ambities naast elkaar") : page.index("<figure>")]
     assert section.index("Transactie") < section.index("Integratie")
     assert section.count("Samenleving") == 2
-    bare = report(ambitions=())
+    bare = report(comparison=comparison_17(ambitions=False))
     assert "Jullie ambities naast elkaar" not in bare
     assert "<h3>Jullie ambities</h3>" not in bare
 
@@ -333,7 +362,7 @@ def test_report_says_so_when_there_are_no_shared_strengths():
         answers(SOCIAL, dict.fromkeys(IDS_17, 3)),
         answers(BUSINESS, dict.fromkeys(IDS_17, 3)),
     )
-    page = report(comparison=result, ambitions=())
+    page = report(comparison=result)
     assert "Nog geen gedeelde sterktes" in page
     assert "Gedeelde sterktes:" not in page
 
@@ -365,9 +394,7 @@ def read_csv(data: bytes, delimiter: str) -> list[list[str]]:
 def test_csv_has_a_row_per_partner_and_theme_with_round_role_and_state():
     """Each theme has one row per partner, with the round, the role, the organisation and the
     state of the answer; ambitions come first."""
-    data = render_answers_csv(
-        comparison_17(round_=3), CANVAS_17, "en", messages=MESSAGES, ambitions=AMBITIONS, **NAMES
-    )
+    data = render_answers_csv(comparison_17(round_=3), CANVAS_A, "en", messages=MESSAGES, **NAMES)
     header, *rows = read_csv(data, ",")
     assert header == [
         "Round",
@@ -474,13 +501,27 @@ def test_report_gives_an_all_neutral_pair_no_praise():
     """A pair that answered 3 everywhere is told their answers say little yet, not praised."""
     neutral = dict.fromkeys(IDS_17, 3)
     result = compare(CANVAS_17, answers(SOCIAL, neutral), answers(BUSINESS, neutral))
-    page = report(comparison=result, ambitions=())
+    page = report(comparison=result)
     assert "Jullie antwoorden zeggen nog weinig" in page
     assert "vertrekpunt" not in page
     strong = dict.fromkeys(IDS_17, 4)
     praised = report(
         comparison=compare(CANVAS_17, answers(SOCIAL, strong), answers(BUSINESS, strong)),
-        ambitions=(),
     )
     assert "Geen verschillen in verwachting en geen gedeelde zorgen" in praised
     assert "zeggen nog weinig" not in praised
+
+
+def test_csv_ambition_rows_tell_a_skip_from_no_answer_yet():
+    """An ambition one partner skipped reads "skipped", one not answered yet reads so too."""
+    result = compare(
+        CANVAS_A,
+        answers(SOCIAL, {"depth_now": None, "impact": 2}),
+        answers(BUSINESS, {"depth_now": 2}),
+    )
+    data = render_answers_csv(result, CANVAS_A, "nl", messages=MESSAGES, **NAMES)
+    _, *rows = read_csv(data, ";")
+    state = {(row[5], row[1]): row[8:11] for row in rows[:4]}
+    assert state["depth_now", "sociale onderneming"] == ["overgeslagen", "", ""]
+    assert state["depth_now", "reguliere onderneming"] == ["gescoord", "2", "Integratie"]
+    assert state["impact", "reguliere onderneming"] == ["nog niet beantwoord", "", ""]

@@ -23,8 +23,13 @@ from flows.chart import render_chart
 from flows.compare import Comparison, compare
 from flows.messages import load_messages
 from flows.report import render_report_html
-from tests.flows.test_chart_report import AMBITIONS
-from tests.flows.test_compare import BUSINESS, SEVENTEEN, SOCIAL, answers, build_canvas
+from tests.flows.test_chart_report import (
+    AMBITION_BUSINESS,
+    AMBITION_NOTES,
+    AMBITION_SOCIAL,
+    CANVAS_A,
+)
+from tests.flows.test_compare import BUSINESS, SOCIAL, answers
 
 PHONE_WIDTH = 390
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
@@ -86,15 +91,19 @@ def chromium() -> str:
 
 
 def long_comparison() -> tuple[Comparison, Canvas]:
-    canvas = build_canvas(SEVENTEEN)
+    canvas = CANVAS_A
     ids = [t.id for t in canvas.themes]
     pairs = [(5, 1), (4, 5), (1, 2), (3, 3), (None, 2), (2, 4)]
     note = f"Wij <willen> meer & sneller: {LONG_WORD}. " + "Een lange toelichting. " * 25
-    social = answers(SOCIAL, {t: pairs[i % 6][0] for i, t in enumerate(ids)}, {ids[0]: note})
+    social = answers(
+        SOCIAL,
+        {t: pairs[i % 6][0] for i, t in enumerate(ids)} | AMBITION_SOCIAL,
+        {ids[0]: note} | AMBITION_NOTES,
+    )
     business = answers(
         BUSINESS,
-        {t: pairs[i % 6][1] for i, t in enumerate(ids)},
-        {ids[0]: "https://example.org/" + LONG_WORD, ids[2]: note},
+        {t: pairs[i % 6][1] for i, t in enumerate(ids)} | AMBITION_BUSINESS,
+        {ids[0]: "https://example.org/" + LONG_WORD, ids[2]: note, "depth_now": LONG_WORD},
     )
     business = [
         replace(a, score=None, not_yet=True) if a.theme_id == ids[7] else a for a in business
@@ -128,7 +137,6 @@ def test_report_fits_a_phone_screen_without_sideways_scrolling(tmp_path: Path):
         generated_at=datetime(2026, 11, 2, 14, 5, tzinfo=UTC),
         meeting_at=None,
         incomplete=False,
-        ambitions=(replace(AMBITIONS[0], business_note=LONG_WORD), AMBITIONS[1]),
         **LONG_NAMES,
     ).decode("utf-8")
     (tmp_path / "report.html").write_text(page, encoding="utf-8")
