@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import onboarding
-from flows.actions import AnswerTap, ChangeTap, NoteTap, Notice, QuestionTap, ReviewTap, Tap
+from flows.actions import AnswerTap, ChangeTap, NoteTap, Notice, QuestionTap, Tap
 from flows.canvas import Theme
 from flows.machine import Trigger
 from flows.session import Session
@@ -29,13 +29,6 @@ async def answer_tapped(j: Journey, s: Session, tap: AnswerTap | ChangeTap) -> N
     theme = _theme_of(j, s, tap)
     if theme is not None:
         answered(j, s, theme, tap.score, change=isinstance(tap, ChangeTap))
-
-
-async def review_tapped(j: Journey, s: Session, tap: ReviewTap) -> None:
-    """An answered theme from /review: the question again, its buttons change the answer."""
-    theme = _theme_of(j, s, tap)
-    if theme is not None:
-        s.say(s.question_text(theme), s.scale_keyboard(theme, change=True))
 
 
 async def note_tapped(j: Journey, s: Session, tap: NoteTap) -> None:
@@ -115,6 +108,5 @@ def note_given(j: Journey, s: Session, text: str) -> None:
 TAPS: dict[type[Tap], TapHandler] = {
     AnswerTap: answer_tapped,
     ChangeTap: answer_tapped,
-    ReviewTap: review_tapped,
     NoteTap: note_tapped,
 }

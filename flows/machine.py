@@ -69,14 +69,15 @@ _SETTLE: Final[tuple[tuple[Step, list[str]], ...]] = (
 
 
 def _settling(
-    trigger: Trigger, source: list[Step] | Step, **callbacks: str
+    trigger: Trigger, source: list[Step] | Step, *guards: str, **callbacks: str
 ) -> list[dict[str, Any]]:
+    """Settle where the answers say, if every one of ``guards`` (conditions) holds."""
     return [
         {
             "trigger": trigger.value,
             "source": source,
             "dest": dest,
-            "conditions": conditions,
+            "conditions": [*guards, *conditions],
             **callbacks,
         }
         for dest, conditions in _SETTLE
@@ -116,7 +117,16 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_settling(T.ROLE_CHOSEN, S.ROLE),
     # Answering, phase by phase; a note can be added to any answered theme.
     *_settling(T.ANSWERED, [S.ANSWERING, S.NOTE, S.DONE]),
-    {"trigger": T.ANSWER_CHANGED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": None},
+    # A change from /review returns to where the person was: the open question, or done.
+    *_settling(T.ANSWER_CHANGED, [S.ANSWERING, S.NOTE]),
+    {
+        "trigger": T.ANSWER_CHANGED.value,
+        "source": S.DONE,
+        "dest": None,
+        "unless": "has_open_question",
+        "after": "hint_done",
+    },
+    *_settling(T.ANSWER_CHANGED, S.DONE),
     {"trigger": T.NOTE_OPENED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": S.NOTE},
     *_settling(T.NOTE_GIVEN, S.NOTE),
     # Coming back: a pending prompt again, else settle where the answers say.

@@ -1,0 +1,109 @@
+"""/review with notes, the lock on a round once its summary is out, and starting a new round."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.actions import Send
+from flows.events import Command
+from flows.journey import Journey
+from flows.model import Answer, Changes, Role
+from storage.sqlite import SqliteRepository
+from tests.flows.conftest import Person
+from tests.flows.test_journey import (
+    BUSINESS,
+    SOCIAL,
+    answer_all,
+    join,
+    start_partnership,
+)
+
+
+@pytest.fixture
+def social(journey: Journey) -> Person:
+    return Person(journey, SOCIAL)
+
+
+@pytest.fixture
+def business(journey: Journey) -> Person:
+    return Person(journey, BUSINESS)
+
+
+def _scored(person: Person, score: int | str) -> str:
+    """The data of the open question's button for ``score`` ("s" skips)."""
+    return person.button("a:").rsplit(":", 1)[0] + f":{score}"
+
+
+async def _noted(person: Person, score: int, note: str) -> None:
+    """Answer the open question with ``score`` and give it ``note``."""
+    await person.tap(_scored(person, score))
+    await person.tap(person.button("n:"))
+    await person.say(note)
+
+
+async def _both_done(social: Person, business: Person) -> str:
+    """Both partners answer every question; the partnership id."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    pid = social.button("a:").split(":")[1]
+    await join(business, token, "Jansen BV")
+    await answer_all(social, score=4)
+    await answer_all(business, score=2)
+    return pid
+
+
+async def test_review_shows_each_answer_with_its_note_escaped(
+    social: Person, repo: SqliteRepository
+) -> None:
+    """/review reads each answer in words with its note, escaped, then offers a change button."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    pid = social.button("a:").split(":")[1]
+    await _noted(social, 3, "Klopt <b>niet</b> & zo")
+    await social.tap(_scored(social, "s"))
+    not_yet = Answer(pid, 1, SOCIAL, "trust", "test.1", None, None, datetime.now(UTC), True)
+    await repo.commit(Changes(answers=[not_yet]))
+    await social.command(Command.REVIEW)
+    text = social.text()
+    assert (
+        "1. <b>Selectie</b>: 3 · neutraal\n📝 <i>Klopt &lt;b&gt;niet&lt;/b&gt; &amp; zo</i>"
+        in text
+    )
+    assert "2. <b>Middelen</b>: overgeslagen" in text
+    assert "3. <b>Vertrouwen</b>: nog niet aan de orde" in text
+    assert [b.data for b in social.buttons()] == [
+        f"e:{pid}:1:{t}" for t in ("selection", "resources", "trust")
+    ]
+
+
+async def test_a_change_shows_the_current_answer_then_returns_to_the_open_question(
+    social: Person, repo: SqliteRepository
+) -> None:
+    """The change card names the current answer and note; after it the open question is back."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    pid = social.button("a:").split(":")[1]
+    await _noted(social, 5, "eerste gedachte")
+    await social.command(Command.REVIEW)
+    await social.tap(social.button("e:"))
+    assert (
+        "Je antwoord nu: <b>5 · helemaal eens</b> · toelichting: <i>eerste gedachte</i>"
+        in social.text()
+    )
+    assert social.button("n:") == f"n:{pid}:1:selection"
+    await social.tap(social.button("c:").rsplit(":", 1)[0] + ":2")
+    sent = "\n".join(a.text for a in social.replies if isinstance(a, Send))
+    assert "2/3" in sent
+    assert social.button("a:") == f"a:{pid}:1:resources:1"
+    [stored] = await repo.answers(pid, 1, SOCIAL)
+    assert (stored.score, stored.note) == (2, "eerste gedachte")
+
+
+async def test_a_change_after_the_last_answer_returns_to_done(social: Person) -> None:
+    """Changing an answer once every question is answered says the person is done again."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await answer_all(social, score=4)
+    await social.command(Command.REVIEW)
+    await social.tap(social.button("e:"))
+    await social.tap(social.button("c:").rsplit(":", 1)[0] + ":1")
+    assert "Je bent klaar" in social.text()
+    assert not [b for b in social.buttons() if b.data and b.data.startswith("a:")]
