@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import onboarding
-from flows.actions import AnswerTap, ChangeTap, NoteTap, Notice, QuestionTap, Tap
+from flows.actions import AnswerTap, ChangeTap, NoteTap, Notice, QuestionTap, ReviewTap, Tap
 from flows.canvas import Theme
 from flows.machine import Trigger
 from flows.session import Session
@@ -51,10 +51,24 @@ def _theme_of(j: Journey, s: Session, tap: QuestionTap) -> Theme | None:
     if s.partnership is None or tap.round != s.partnership.round:
         s.replies.append(Notice(s.t("stale_button")))
         return None
-    if not j.accepts(s, Trigger.ANSWERED):
+    trigger = _TRIGGERS[type(tap)]
+    if not j.accepts(s, trigger):
         s.replies.append(Notice(s.t("stale_button")))
         return None
+    if not j.allows(s, trigger):  # the table's guard: this round's summary is out
+        s.replies.append(Notice(s.t("round_closed_short")))
+        j.fire(s, Trigger.LATE_CHANGE)
+        return None
     return theme
+
+
+# What each question button would do, for the table to allow or refuse.
+_TRIGGERS: dict[type[QuestionTap], Trigger] = {
+    AnswerTap: Trigger.ANSWERED,
+    ChangeTap: Trigger.ANSWER_CHANGED,
+    ReviewTap: Trigger.ANSWER_CHANGED,
+    NoteTap: Trigger.NOTE_OPENED,
+}
 
 
 def answered(j: Journey, s: Session, theme: Theme, score: int | None, *, change: bool) -> None:
@@ -84,6 +98,9 @@ def _finish(s: Session) -> None:
 
 
 def note_given(j: Journey, s: Session, text: str) -> None:
+    if not j.allows(s, Trigger.NOTE_GIVEN):  # the summary came out while the note was asked
+        j.fire(s, Trigger.LATE_CHANGE)
+        return
     theme = s.texts.canvas.theme(s.context.get("note", ""))
     note = text.strip()
     if theme is None:

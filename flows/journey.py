@@ -30,7 +30,7 @@ from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
 from flows.delivery import ChartRenderer, Summaries
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
-from flows.machine import Step, Trigger, accepted, build_machine
+from flows.machine import Step, Trigger, accepted, build_machine, permitted
 from flows.messages import Messages
 from flows.model import Member, Partnership, Role, Snapshot
 from flows.momentum import Momentum, MomentumSettings
@@ -167,6 +167,10 @@ class Journey:
     def accepts(self, s: Session, trigger: Trigger) -> bool:
         """Whether the transition table lets ``trigger`` happen in the session's step."""
         return trigger in self._accepted[s.state]
+
+    def allows(self, s: Session, trigger: Trigger) -> bool:
+        """Whether ``trigger`` would happen now: accepted in the step, its conditions met."""
+        return permitted(self.machine, s, trigger)
 
     async def resume(self, s: Session) -> None:
         """Continue where the participant left off: the pending step or the first open question."""

@@ -41,7 +41,10 @@ async def status(j: Journey, s: Session, _: str) -> None:
 
 
 async def review(j: Journey, s: Session, _: str) -> None:
-    """The user's own answers with their notes, to read; each theme a button to change it."""
+    """The user's own answers with their notes, to read; each theme a button to change it.
+
+    Once the round's summary is out the answers are shown without buttons: they are locked.
+    """
     me, partnership = s.me, s.partnership
     if partnership is None or me is None or not me.role.answers:
         s.say(s.t("review_nothing"))
@@ -55,6 +58,9 @@ async def review(j: Journey, s: Session, _: str) -> None:
     )
     blocks = [title, *_ambition_lines(s), *_theme_lines(s)]
     s.replies.append(SendLong(s.user_id, tuple(blocks)))
+    if not s.round_open():
+        s.say(s.t("review_closed"))
+        return
     rows = tuple(
         (Button(f"✏️ {canvas.position(theme.id) + 1}. {theme.title(s.language)}", tap),)
         for theme in canvas.themes

@@ -97,6 +97,11 @@ class Session:
     def has_open_question(self, *_: object) -> bool:
         return self.open_theme() is not None
 
+    def round_open(self, *_: object) -> bool:
+        """Whether the round's answers may still change: its summary is not out yet."""
+        partnership = self.partnership
+        return partnership is None or partnership.summary_round < partnership.round
+
     # ------------------------------------------------------------------ staging
 
     def snapshot(self) -> Participant:
@@ -252,6 +257,11 @@ class Session:
 
     def hint_done(self, *_: object) -> None:
         self.say(self.t("hint_done"))
+
+    def refuse_late_change(self, *_: object) -> None:
+        """The round's summary is out: nothing of it changes; a new round is the way."""
+        self.context.pop("note", None)
+        self.say(self.t("round_closed", header=self.header()))
 
     # ---------------------------------------------------------- entering states
 

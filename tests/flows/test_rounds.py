@@ -11,7 +11,7 @@ from flows.events import Command
 from flows.journey import Journey
 from flows.model import Answer, Changes, Role
 from storage.sqlite import SqliteRepository
-from tests.flows.conftest import Person
+from tests.flows.conftest import Person, texts_to
 from tests.flows.test_journey import (
     BUSINESS,
     SOCIAL,
@@ -107,3 +107,56 @@ async def test_a_change_after_the_last_answer_returns_to_done(social: Person) ->
     await social.tap(social.button("c:").rsplit(":", 1)[0] + ":1")
     assert "Je bent klaar" in social.text()
     assert not [b for b in social.buttons() if b.data and b.data.startswith("a:")]
+
+
+async def test_after_the_reveal_changes_and_notes_are_refused_and_nothing_is_stored(
+    social: Person, business: Person, repo: SqliteRepository
+) -> None:
+    """Once the summary is out, a change or note tap from /review or an old card stores nothing."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    pid = social.button("a:").split(":")[1]
+    await answer_all(social, score=4)
+    await social.command(Command.REVIEW)
+    await social.tap(social.button("e:"))
+    old_change, old_note = social.button("c:").rsplit(":", 1)[0] + ":1", social.button("n:")
+    await join(business, token, "Jansen BV")
+    await answer_all(business, score=2)
+    before = await repo.answers(pid, 1, SOCIAL)
+    for tap in (old_change, old_note, f"e:{pid}:1:selection"):
+        await social.tap(tap)
+        assert "Deze ronde is afgesloten" in social.text()
+        assert "/newround" in social.text()
+    await social.command(Command.REVIEW)
+    assert "4 · eens" in social.text()
+    assert "/newround" in social.text()
+    assert not [b for b in social.buttons() if b.data and b.data[0] in "ecn"]
+    assert await repo.answers(pid, 1, SOCIAL) == before
+
+
+async def test_a_note_asked_before_the_reveal_is_refused_after_it(
+    social: Person, business: Person, repo: SqliteRepository
+) -> None:
+    """A note step opened before the partner finished does not store a note after the reveal."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    pid = social.button("a:").split(":")[1]
+    await answer_all(social, score=4)
+    await social.tap(f"n:{pid}:1:trust")
+    await join(business, token, "Jansen BV")
+    await answer_all(business, score=2)
+    await social.say("te laat")
+    assert "Deze ronde is afgesloten" in social.text()
+    assert all(a.note is None for a in await repo.answers(pid, 1, SOCIAL))
+    await social.say("nog een bericht")
+    assert "afgesloten" not in social.text()
+
+
+async def test_the_done_messages_say_the_answers_lock(social: Person, business: Person) -> None:
+    """The first to finish hears when answers lock; at the reveal both hear they are locked."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await answer_all(social, score=4)
+    assert "daarna liggen je antwoorden van deze ronde vast" in social.text()
+    await join(business, token, "Jansen BV")
+    await answer_all(business, score=2)
+    lock = "Je antwoorden van deze ronde liggen nu vast; met /newround begin je een nieuwe ronde."
+    assert lock in business.text()
+    assert "liggen nu vast" in texts_to(business.replies, SOCIAL)
