@@ -210,6 +210,7 @@ class Journey:
             context={} if stored is None else dict(stored.context),
         )
         self._take(session, snap)
+        session.expire_stale_step()
         for membership in session.memberships:
             if membership.unreachable:  # they are back: they can be reached again
                 session.stage_member(replace(membership, unreachable=False))

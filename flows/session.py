@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 from flows.actions import (
     POINTS,
@@ -28,6 +29,12 @@ from flows.canvas import Canvas, Language, Theme
 from flows.machine import Step
 from flows.messages import Markup, Messages
 from flows.model import Answer, Changes, Member, Participant, Partnership, Role
+
+# Context keys of a half-finished step that belongs to one round of the active partnership
+# (a theme awaiting a note). The stored context names that round (ROUND_KEY) while one is
+# pending; a new round makes them stale, for every member (see ``expire_stale_step``).
+ROUND_BOUND: Final = ("note",)
+ROUND_KEY: Final = "round"
 
 
 @dataclass(slots=True)
@@ -105,14 +112,34 @@ class Session:
     # ------------------------------------------------------------------ staging
 
     def snapshot(self) -> Participant:
+        context = dict(self.context)
+        if self.partnership is not None and any(k in context for k in ROUND_BOUND):
+            context.setdefault(ROUND_KEY, self._round_name(self.partnership))
+        else:
+            context.pop(ROUND_KEY, None)
         return Participant(
             user_id=self.user_id,
             state=self.state.value,
             language=self.language,
             active_partnership=self.active,
-            context=dict(self.context),
+            context=context,
             updated_at=self.now,
         )
+
+    @staticmethod
+    def _round_name(partnership: Partnership) -> str:
+        return f"{partnership.id}:{partnership.round}"
+
+    def expire_stale_step(self) -> None:
+        """Drop a half-finished step of an earlier round (a note asked in round 1 must not
+        become an answer in round 2): a partner started a new round meanwhile."""
+        named = self.context.get(ROUND_KEY)
+        partnership = self.partnership
+        if named is None or (partnership is not None and named == self._round_name(partnership)):
+            return
+        for key in (*ROUND_BOUND, ROUND_KEY):
+            self.context.pop(key, None)
+        self.say(self.t("step_expired"))
 
     def stage_answer(self, theme: Theme, score: int | None) -> Answer:
         partnership = self.partnership
@@ -244,7 +271,8 @@ class Session:
         self.context = {"purpose": "create"}
 
     def drop_note(self, *_: object) -> None:
-        self.context.pop("note", None)
+        for key in (*ROUND_BOUND, ROUND_KEY):
+            self.context.pop(key, None)
 
     def confirm_language(self, *_: object) -> None:
         self.say(self.t("language_set"))

@@ -160,3 +160,42 @@ async def test_the_done_messages_say_the_answers_lock(social: Person, business: 
     lock = "Je antwoorden van deze ronde liggen nu vast; met /newround begin je een nieuwe ronde."
     assert lock in business.text()
     assert "liggen nu vast" in texts_to(business.replies, SOCIAL)
+
+
+async def test_a_note_asked_in_round_one_never_becomes_an_answer_in_round_two(
+    social: Person, business: Person, repo: SqliteRepository
+) -> None:
+    """A partner's new round clears the other's pending note step: round 2 asks every theme."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    pid = social.button("a:").split(":")[1]
+    await answer_all(social, score=4)
+    await social.tap(f"n:{pid}:1:trust")
+    await join(business, token, "Jansen BV")
+    await answer_all(business, score=2)
+    await business.command(Command.NEWROUND)
+    await social.say("een notitie bij ronde 1")
+    assert "nieuwe ronde begonnen" in social.text()
+    assert await repo.answers(pid, 2, SOCIAL) == []
+    assert social.button("a:").startswith(f"a:{pid}:2:selection:")
+    await answer_all(social, score=3)
+    assert {a.theme_id: a.score for a in await repo.answers(pid, 2, SOCIAL)} == {
+        "selection": 3,
+        "resources": 3,
+        "trust": 3,
+    }
+
+
+async def test_the_member_who_starts_a_new_round_leaves_their_note_step(
+    social: Person, business: Person, repo: SqliteRepository
+) -> None:
+    """/newround sent from a pending note step drops it: the next text is no note in round 2."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    pid = social.button("a:").split(":")[1]
+    await answer_all(social, score=4)
+    await social.tap(f"n:{pid}:1:trust")
+    await join(business, token, "Jansen BV")
+    await answer_all(business, score=2)
+    await social.command(Command.NEWROUND)
+    await social.say("een notitie bij ronde 1")
+    assert await repo.answers(pid, 2, SOCIAL) == []
+    assert social.button("a:").startswith(f"a:{pid}:2:selection:")
