@@ -213,7 +213,7 @@ class Journey:
         session.expire_stale_step()
         for membership in session.memberships:
             if membership.unreachable:  # they are back: they can be reached again
-                session.stage_member(replace(membership, unreachable=False))
+                session.stage_reachable(membership)
         return session
 
     @staticmethod

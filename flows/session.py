@@ -7,7 +7,7 @@ Nothing here touches storage: the journey persists ``changes`` after the trigger
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final
 
@@ -183,17 +183,36 @@ class Session:
         staged.append(answer)
 
     def stage_member(self, member: Member) -> None:
-        """Stage a member row, and keep the loaded lists it belongs to in step."""
+        """Stage a whole member row, and keep the loaded lists it belongs to in step.
+
+        Only for a new member or one's own row: a whole-row write of someone else's row could
+        bring them back after they were erased meanwhile. For those, ``reopen`` and
+        ``stage_reachable`` stage targeted updates."""
         key = (member.partnership_id, member.user_id)
+        self._keep_loaded(member)
+        self.changes.members = [
+            m for m in self.changes.members if (m.partnership_id, m.user_id) != key
+        ] + [member]
+
+    def reopen(self, partnership_id: str) -> None:
+        """A new round: every existing member of the partnership is unfinished again."""
+        self.changes.reopened.append(partnership_id)
+        for member in [*self.members, *self.memberships]:
+            if member.partnership_id == partnership_id and member.finished_at is not None:
+                self._keep_loaded(replace(member, finished_at=None))
+
+    def stage_reachable(self, member: Member) -> None:
+        """The member can be reached again (they used the bot): clear the flag only."""
+        self.changes.unreachable.append((member.partnership_id, member.user_id, False))
+        self._keep_loaded(replace(member, unreachable=False))
+
+    def _keep_loaded(self, member: Member) -> None:
         if self.partnership is not None and member.partnership_id == self.partnership.id:
             self.members = [m for m in self.members if m.user_id != member.user_id] + [member]
         if member.user_id == self.user_id:
             self.memberships = [
                 m for m in self.memberships if m.partnership_id != member.partnership_id
             ] + [member]
-        self.changes.members = [
-            m for m in self.changes.members if (m.partnership_id, m.user_id) != key
-        ] + [member]
 
     def say(self, text: str, keyboard: Keyboard = ()) -> None:
         self.replies.append(Send(self.user_id, text, keyboard))

@@ -199,3 +199,67 @@ async def test_the_member_who_starts_a_new_round_leaves_their_note_step(
     await social.say("een notitie bij ronde 1")
     assert await repo.answers(pid, 2, SOCIAL) == []
     assert social.button("a:").startswith(f"a:{pid}:2:selection:")
+
+
+def _forget_before_commit(
+    monkeypatch: pytest.MonkeyPatch, repo: SqliteRepository, user_id: int
+) -> None:
+    """Erase ``user_id`` between the next unit of work's read and its write (a race)."""
+    commit = repo.commit
+
+    async def erased_first(changes: Changes) -> None:
+        monkeypatch.setattr(repo, "commit", commit)
+        await repo.forget_user(user_id)
+        await commit(changes)
+
+    monkeypatch.setattr(repo, "commit", erased_first)
+
+
+async def test_a_new_round_never_brings_back_a_partner_erased_meanwhile(
+    social: Person, business: Person, repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/newround reopens the members with a targeted update, not by writing their rows back."""
+    pid = await _both_done(social, business)
+    _forget_before_commit(monkeypatch, repo, BUSINESS)
+    await social.command(Command.NEWROUND)
+    assert await repo.memberships(BUSINESS) == []
+    [me] = await repo.memberships(SOCIAL)
+    assert me.finished_at is None
+    partnership = await repo.partnership(pid)
+    assert partnership is not None
+    assert partnership.round == 2
+
+
+async def test_marking_unreachable_never_brings_back_a_member_erased_meanwhile(
+    social: Person,
+    business: Person,
+    journey: Journey,
+    repo: SqliteRepository,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The blocked-bot mark sets the flag of existing rows only."""
+    await _both_done(social, business)
+    _forget_before_commit(monkeypatch, repo, BUSINESS)
+    await journey.mark_unreachable({BUSINESS})
+    assert await repo.memberships(BUSINESS) == []
+
+
+async def test_coming_back_clears_unreachable_without_writing_the_row_back(
+    social: Person,
+    business: Person,
+    journey: Journey,
+    repo: SqliteRepository,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A member marked unreachable who acts again is reachable, by a targeted update."""
+    await _both_done(social, business)
+    await journey.mark_unreachable({BUSINESS})
+    [marked] = await repo.memberships(BUSINESS)
+    assert marked.unreachable
+    await business.command(Command.STATUS)
+    [back] = await repo.memberships(BUSINESS)
+    assert not back.unreachable
+    await journey.mark_unreachable({BUSINESS})
+    _forget_before_commit(monkeypatch, repo, BUSINESS)
+    await business.command(Command.STATUS)
+    assert await repo.memberships(BUSINESS) == []
