@@ -186,6 +186,17 @@ class Journey:
             return stored.language
         return self.default_language
 
+    async def language_in(self, s: Session, user_id: int) -> Language:
+        """A person's language; for a member of the session's partnership from its snapshot
+        (no read), else from storage."""
+        if all(m.user_id != user_id for m in s.members):
+            return await self.language_of(user_id)
+        stored = s.languages.get(user_id)
+        for language in LANGUAGES:
+            if stored == language:
+                return language
+        return self.default_language
+
     def language_from_hint(self, hint: str | None) -> Language:
         code = (hint or "").split("-")[0].lower()
         for language in LANGUAGES:
@@ -223,6 +234,7 @@ class Journey:
         session.active = snap.partnership.id if snap.partnership else None
         session.members = snap.members
         session.answers = {a.theme_id: a for a in snap.answers}
+        session.languages = snap.languages
 
     async def _persist(self, session: Session) -> Partnership | None:
         """Store the update in one transaction; the partnership whose summary it claimed.

@@ -60,6 +60,7 @@ class Session:
     partnership: Partnership | None = None
     members: list[Member] = field(default_factory=list)
     answers: dict[str, Answer] = field(default_factory=dict)
+    languages: dict[int, str] = field(default_factory=dict)  # of ``members``, as stored
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
     finished: bool = False  # this update finished the round for this partner

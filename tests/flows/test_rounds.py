@@ -263,3 +263,31 @@ async def test_coming_back_clears_unreachable_without_writing_the_row_back(
     _forget_before_commit(monkeypatch, repo, BUSINESS)
     await business.command(Command.STATUS)
     assert await repo.memberships(BUSINESS) == []
+
+
+async def test_a_new_round_tells_each_member_in_their_language_without_a_read_each(
+    social: Person,
+    journey: Journey,
+    repo: SqliteRepository,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The partners' languages come with the update's snapshot: no participant read per member."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    english = Person(journey, BUSINESS, "en")
+    await english.command(Command.START, token)
+    if any(b.data == "l:en" for b in english.buttons()):  # asked only when not known
+        await english.tap("l:en")
+    await english.say("Jansen Ltd")
+    await answer_all(social, score=4)
+    await answer_all(english, score=2)
+    reads: list[int] = []
+    participant = repo.participant
+
+    async def counted(user_id: int) -> object:
+        reads.append(user_id)
+        return await participant(user_id)
+
+    monkeypatch.setattr(repo, "participant", counted)
+    await social.command(Command.NEWROUND)
+    assert "Round 2 has started" in texts_to(social.replies, BUSINESS)
+    assert reads == []
