@@ -304,7 +304,7 @@ class Session:
         self.say(self.t("hint_answering"))
 
     def hint_done(self, *_: object) -> None:
-        self.say(self.t("hint_done"))
+        self.say(self.t("hint_done" if self.round_open() else "hint_done_closed"))
 
     def refuse_late_change(self, *_: object) -> None:
         """The round's summary is out: nothing of it changes; a new round is the way."""

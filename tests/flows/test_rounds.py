@@ -148,6 +148,9 @@ async def test_a_note_asked_before_the_reveal_is_refused_after_it(
     assert all(a.note is None for a in await repo.answers(pid, 1, SOCIAL))
     await social.say("nog een bericht")
     assert "afgesloten" not in social.text()
+    assert "liggen vast" in social.text()
+    assert "/review" in social.text()
+    assert "Wijzigen" not in social.text()
 
 
 async def test_the_done_messages_say_the_answers_lock(social: Person, business: Person) -> None:
