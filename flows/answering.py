@@ -31,13 +31,6 @@ async def answer_tapped(j: Journey, s: Session, tap: AnswerTap | ChangeTap) -> N
         answered(j, s, theme, tap.score, change=isinstance(tap, ChangeTap))
 
 
-async def review_tapped(j: Journey, s: Session, tap: ReviewTap) -> None:
-    """An answered theme from /review: the question again, its buttons change the answer."""
-    theme = _theme_of(j, s, tap)
-    if theme is not None:
-        s.say(s.question_text(theme), s.scale_keyboard(theme, change=True))
-
-
 async def note_tapped(j: Journey, s: Session, tap: NoteTap) -> None:
     theme = _theme_of(j, s, tap)
     if theme is not None:
@@ -58,10 +51,24 @@ def _theme_of(j: Journey, s: Session, tap: QuestionTap) -> Theme | None:
     if s.partnership is None or tap.round != s.partnership.round:
         s.replies.append(Notice(s.t("stale_button")))
         return None
-    if not j.accepts(s, Trigger.ANSWERED):
+    trigger = _TRIGGERS[type(tap)]
+    if not j.accepts(s, trigger):
         s.replies.append(Notice(s.t("stale_button")))
         return None
+    if not j.allows(s, trigger):  # the table's guard: this round's summary is out
+        s.replies.append(Notice(s.t("round_closed_short")))
+        j.fire(s, Trigger.LATE_CHANGE)
+        return None
     return theme
+
+
+# What each question button would do, for the table to allow or refuse.
+_TRIGGERS: dict[type[QuestionTap], Trigger] = {
+    AnswerTap: Trigger.ANSWERED,
+    ChangeTap: Trigger.ANSWER_CHANGED,
+    ReviewTap: Trigger.ANSWER_CHANGED,
+    NoteTap: Trigger.NOTE_OPENED,
+}
 
 
 def answered(j: Journey, s: Session, theme: Theme, score: int | None, *, change: bool) -> None:
@@ -91,6 +98,9 @@ def _finish(s: Session) -> None:
 
 
 def note_given(j: Journey, s: Session, text: str) -> None:
+    if not j.allows(s, Trigger.NOTE_GIVEN):  # the summary came out while the note was asked
+        j.fire(s, Trigger.LATE_CHANGE)
+        return
     theme = s.texts.canvas.theme(s.context.get("note", ""))
     note = text.strip()
     if theme is None:
@@ -115,6 +125,5 @@ def note_given(j: Journey, s: Session, text: str) -> None:
 TAPS: dict[type[Tap], TapHandler] = {
     AnswerTap: answer_tapped,
     ChangeTap: answer_tapped,
-    ReviewTap: review_tapped,
     NoteTap: note_tapped,
 }

@@ -30,7 +30,7 @@ from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
 from flows.delivery import ChartRenderer, Summaries
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
-from flows.machine import Step, Trigger, accepted, build_machine
+from flows.machine import Step, Trigger, accepted, build_machine, permitted
 from flows.messages import Messages
 from flows.model import Member, Partnership, Role, Snapshot
 from flows.momentum import Momentum, MomentumSettings
@@ -168,6 +168,10 @@ class Journey:
         """Whether the transition table lets ``trigger`` happen in the session's step."""
         return trigger in self._accepted[s.state]
 
+    def allows(self, s: Session, trigger: Trigger) -> bool:
+        """Whether ``trigger`` would happen now: accepted in the step, its conditions met."""
+        return permitted(self.machine, s, trigger)
+
     async def resume(self, s: Session) -> None:
         """Continue where the participant left off: the pending step or the first open question."""
         self.fire(s, Trigger.RESUMED)
@@ -180,6 +184,17 @@ class Journey:
         stored = await self.repo.participant(user_id)
         if stored is not None and stored.language in LANGUAGES:
             return stored.language
+        return self.default_language
+
+    async def language_in(self, s: Session, user_id: int) -> Language:
+        """A person's language; for a member of the session's partnership from its snapshot
+        (no read), else from storage."""
+        if all(m.user_id != user_id for m in s.members):
+            return await self.language_of(user_id)
+        stored = s.languages.get(user_id)
+        for language in LANGUAGES:
+            if stored == language:
+                return language
         return self.default_language
 
     def language_from_hint(self, hint: str | None) -> Language:
@@ -206,9 +221,10 @@ class Journey:
             context={} if stored is None else dict(stored.context),
         )
         self._take(session, snap)
+        session.expire_stale_step()
         for membership in session.memberships:
             if membership.unreachable:  # they are back: they can be reached again
-                session.stage_member(replace(membership, unreachable=False))
+                session.stage_reachable(membership)
         return session
 
     @staticmethod
@@ -218,6 +234,7 @@ class Journey:
         session.active = snap.partnership.id if snap.partnership else None
         session.members = snap.members
         session.answers = {a.theme_id: a for a in snap.answers}
+        session.languages = snap.languages
 
     async def _persist(self, session: Session) -> Partnership | None:
         """Store the update in one transaction; the partnership whose summary it claimed.

@@ -17,8 +17,9 @@ rather than test the state themselves. ``docs/journey.mmd`` is drawn from it by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from transitions import Machine
 from transitions.extensions.diagrams import GraphMachine
@@ -52,6 +53,7 @@ class Trigger(Enum):
     TEXT_SENT = "text_sent"  # a text that is neither an organisation's name nor a note
     OTHER_SENT = "other_sent"  # a sticker, photo, edit or unknown command
     ASKED_EARLY = "asked_early"  # a command about a partnership before the language is chosen
+    LATE_CHANGE = "late_change"  # a change or a note to a round whose summary is out
 
 
 S = Step
@@ -69,14 +71,15 @@ _SETTLE: Final[tuple[tuple[Step, list[str]], ...]] = (
 
 
 def _settling(
-    trigger: Trigger, source: list[Step] | Step, **callbacks: str
+    trigger: Trigger, source: list[Step] | Step, *guards: str, **callbacks: str
 ) -> list[dict[str, Any]]:
+    """Settle where the answers say, if every one of ``guards`` (conditions) holds."""
     return [
         {
             "trigger": trigger.value,
             "source": source,
             "dest": dest,
-            "conditions": conditions,
+            "conditions": [*guards, *conditions],
             **callbacks,
         }
         for dest, conditions in _SETTLE
@@ -114,11 +117,35 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     },
     *_settling(T.ORGANISATION_NAMED, S.ORGANISATION),
     *_settling(T.ROLE_CHOSEN, S.ROLE),
-    # Answering, phase by phase; a note can be added to any answered theme.
-    *_settling(T.ANSWERED, [S.ANSWERING, S.NOTE, S.DONE]),
-    {"trigger": T.ANSWER_CHANGED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": None},
-    {"trigger": T.NOTE_OPENED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": S.NOTE},
-    *_settling(T.NOTE_GIVEN, S.NOTE),
+    # Answering, phase by phase; a note can be added to any answered theme. Once the round's
+    # summary is out (``round_open`` fails) its answers and notes are locked: the features ask
+    # the table (``permitted``) and fire LATE_CHANGE instead, which refuses and stores nothing.
+    *_settling(T.ANSWERED, [S.ANSWERING, S.NOTE, S.DONE], "round_open"),
+    # A change from /review returns to where the person was: the open question, or done.
+    *_settling(T.ANSWER_CHANGED, [S.ANSWERING, S.NOTE], "round_open"),
+    {
+        "trigger": T.ANSWER_CHANGED.value,
+        "source": S.DONE,
+        "dest": None,
+        "conditions": ["round_open"],
+        "unless": "has_open_question",
+        "after": "hint_done",
+    },
+    *_settling(T.ANSWER_CHANGED, S.DONE, "round_open"),
+    {
+        "trigger": T.NOTE_OPENED.value,
+        "source": [S.ANSWERING, S.NOTE, S.DONE],
+        "dest": S.NOTE,
+        "conditions": ["round_open"],
+    },
+    *_settling(T.NOTE_GIVEN, S.NOTE, "round_open"),
+    {
+        "trigger": T.LATE_CHANGE.value,
+        "source": [S.ANSWERING, S.DONE],
+        "dest": None,
+        "after": "refuse_late_change",
+    },
+    *_settling(T.LATE_CHANGE, S.NOTE, before="refuse_late_change"),
     # Coming back: a pending prompt again, else settle where the answers say.
     _greeting(T.RESUMED),
     {"trigger": T.RESUMED.value, "source": _ASKING, "dest": "="},
@@ -173,6 +200,27 @@ def build_machine() -> Machine:
 def accepted(machine: Machine) -> dict[Step, frozenset[Trigger]]:
     """For each step, the triggers the table has a transition for."""
     return {step: frozenset(Trigger(t) for t in machine.get_triggers(step)) for step in Step}
+
+
+class Stepped(Protocol):
+    """A model of this machine: its step, and the conditions the table names as methods."""
+
+    state: Step
+
+
+def permitted(machine: Machine, model: Stepped, trigger: Trigger) -> bool:
+    """Whether ``trigger`` would move ``model`` now: a transition from its step whose
+    conditions hold (``accepted`` asks only whether the step has one at all)."""
+    transitions = machine.events[trigger.value].transitions.get(model.state.name, [])
+    return any(
+        all(_holds(model, c.func) is c.target for c in transition.conditions)
+        for transition in transitions
+    )
+
+
+def _holds(model: Stepped, condition: str | Callable[..., bool | None]) -> bool:
+    check = getattr(model, condition) if isinstance(condition, str) else condition
+    return bool(check())
 
 
 def mermaid() -> str:

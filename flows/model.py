@@ -119,6 +119,8 @@ class Snapshot:
     partnership: Partnership | None  # the active one (or the one asked for)
     members: list[Member]  # of that partnership, in order of joining
     answers: list[Answer]  # the person's, in that partnership's current round
+    # user id -> stored language, of that partnership's members who have a participant row.
+    languages: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,10 +105,10 @@ async def new_round(j: Journey, s: Session, _: str) -> None:
     new = replace(partnership, round=partnership.round + 1, last_activity_at=s.now)
     s.changes.partnerships.append(new)
     s.partnership = new
+    s.reopen(partnership.id)  # a targeted update: never writes back a member erased meanwhile
     for member in combined.members:
-        s.stage_member(replace(member, finished_at=None))
         if member.user_id != s.user_id:
-            language = await j.language_of(member.user_id)
+            language = await j.language_in(s, member.user_id)
             text = j.texts.messages("newround_started", language, round=new.round)
             s.replies.append(Send(member.user_id, text, continue_keyboard(j.texts, language)))
     s.answers = {}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -71,7 +70,8 @@ async def mark_unreachable(j: Journey, user_ids: set[int]) -> list[Action]:
         for membership in await j.repo.memberships(user_id):
             if membership.unreachable:
                 continue
-            changes.members.append(replace(membership, unreachable=True))
+            # The flag only: a whole row would bring back a member erased meanwhile.
+            changes.unreachable.append((membership.partnership_id, user_id, True))
             for other in await j.repo.members(membership.partnership_id):
                 if other.user_id == user_id or other.unreachable or other.user_id in user_ids:
                     continue
@@ -82,7 +82,7 @@ async def mark_unreachable(j: Journey, user_ids: set[int]) -> list[Action]:
                 replies.append(Send(other.user_id, text))
     if changes:
         await j.repo.commit(changes)
-        logger.info("%d memberships marked unreachable", len(changes.members))
+        logger.info("%d memberships marked unreachable", len(changes.unreachable))
     return replies
 
 

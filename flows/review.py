@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows.actions import Button, Notice, ReviewTap, SwitchTap, Tap
+from flows import answering
+from flows.actions import Button, NoteTap, Notice, ReviewTap, SendLong, SwitchTap, Tap
 from flows.events import Command
 from flows.machine import Trigger
-from flows.model import Role
+from flows.messages import Markup
+from flows.model import Answer, Role
 from flows.session import Session
 
 if TYPE_CHECKING:
@@ -39,32 +41,91 @@ async def status(j: Journey, s: Session, _: str) -> None:
 
 
 async def review(j: Journey, s: Session, _: str) -> None:
-    """The user's own answers, each a button to change it."""
-    me = s.me
-    if s.partnership is None or me is None or not me.role.answers:
+    """The user's own answers with their notes, to read; each theme a button to change it.
+
+    Once the round's summary is out the answers are shown without buttons: they are locked.
+    """
+    me, partnership = s.me, s.partnership
+    if partnership is None or me is None or not me.role.answers:
         s.say(s.t("review_nothing"))
         return
     if not s.answers:
         s.say(s.t("review_empty"))
         return
-    rows = []
+    canvas = s.texts.canvas
+    title = s.t(
+        "review_title", header=s.header(), answered=s.answered_count(), total=len(canvas.themes)
+    )
+    blocks = [title, *_ambition_lines(s), *_theme_lines(s)]
+    s.replies.append(SendLong(s.user_id, tuple(blocks)))
+    if not s.round_open():
+        s.say(s.t("review_closed"))
+        return
+    rows = tuple(
+        (Button(f"✏️ {canvas.position(theme.id) + 1}. {theme.title(s.language)}", tap),)
+        for theme in canvas.themes
+        if theme.id in s.answers
+        for tap in [ReviewTap(partnership.id, partnership.round, theme.id)]
+    )
+    s.say(s.t("review_pick"), rows)
+
+
+def _theme_lines(s: Session) -> list[Markup]:
+    lines = []
     for theme in s.texts.canvas.themes:
         answer = s.answers.get(theme.id)
-        if answer is None:
-            continue
-        mark = "-" if answer.score is None else str(answer.score)
-        tap = ReviewTap(s.partnership.id, s.partnership.round, theme.id)
-        label = f"{s.texts.canvas.position(theme.id) + 1}. {theme.title(s.language)}: {mark}"
-        rows.append((Button(label, tap),))
-    s.say(
-        s.t(
-            "review_title",
-            header=s.header(),
-            answered=s.answered_count(),
-            total=len(s.texts.canvas.themes),
-        ),
-        tuple(rows),
-    )
+        if answer is not None:
+            number = s.texts.canvas.position(theme.id) + 1
+            line = s.t(
+                "review_line",
+                number=number,
+                title=theme.title(s.language),
+                choice=choice(s, answer),
+            )
+            lines.append(_with_note(s, line, answer))
+    return lines
+
+
+def _ambition_lines(s: Session) -> list[Markup]:
+    lines = []
+    for ambition in s.texts.canvas.ambitions:
+        answer = s.answers.get(ambition.id)
+        if answer is not None:
+            option = ambition.option(answer.score)
+            picked = s.t("review_skipped") if option is None else Markup(option.label(s.language))
+            line = s.t("review_ambition_line", title=ambition.title(s.language), choice=picked)
+            lines.append(_with_note(s, line, answer))
+    return lines
+
+
+def _with_note(s: Session, line: Markup, answer: Answer) -> Markup:
+    return s.t("review_with_note", line=line, note=answer.note) if answer.note else line
+
+
+def choice(s: Session, answer: Answer) -> Markup:
+    """A statement's answer in words: the score and its label, not yet relevant, or skipped."""
+    if answer.score is not None:
+        label = s.texts.canvas.scale[answer.score - 1](s.language)
+        return s.t("review_score", score=answer.score, label=label)
+    return s.t("review_not_yet" if answer.not_yet else "review_skipped")
+
+
+async def change_card(j: Journey, s: Session, tap: ReviewTap) -> None:
+    """A theme from /review: the question, the current answer and note, buttons to change."""
+    theme = answering._theme_of(j, s, tap)
+    answer = s.answers.get(tap.theme_id)
+    if theme is None or answer is None:
+        if theme is not None:
+            s.replies.append(Notice(s.t("stale_button")))
+        return
+    values = {"question": s.question_text(theme), "choice": choice(s, answer)}
+    if answer.note:
+        text = s.t("change_current_with_note", note=answer.note, **values)
+    else:
+        text = s.t("change_current", **values)
+    note_key = "button_change_note" if answer.note else "button_add_note"
+    note = Button(s.t(note_key), NoteTap(tap.partnership_id, tap.round, theme.id))
+    s.say(text, (*s.scale_keyboard(theme, change=True), (note,)))
 
 
 async def switch_menu(j: Journey, s: Session, _: str) -> None:
@@ -107,4 +168,4 @@ COMMANDS: dict[Command, CommandHandler] = {
     Command.REVIEW: review,
     Command.SWITCH: switch_menu,
 }
-TAPS: dict[type[Tap], TapHandler] = {SwitchTap: switched}
+TAPS: dict[type[Tap], TapHandler] = {SwitchTap: switched, ReviewTap: change_card}

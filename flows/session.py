@@ -7,8 +7,9 @@ Nothing here touches storage: the journey persists ``changes`` after the trigger
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Final
 
 from flows.actions import (
     POINTS,
@@ -28,6 +29,12 @@ from flows.canvas import Canvas, Language, Theme
 from flows.machine import Step
 from flows.messages import Markup, Messages
 from flows.model import Answer, Changes, Member, Participant, Partnership, Role
+
+# Context keys of a half-finished step that belongs to one round of the active partnership
+# (a theme awaiting a note). The stored context names that round (ROUND_KEY) while one is
+# pending; a new round makes them stale, for every member (see ``expire_stale_step``).
+ROUND_BOUND: Final = ("note",)
+ROUND_KEY: Final = "round"
 
 
 @dataclass(slots=True)
@@ -53,6 +60,7 @@ class Session:
     partnership: Partnership | None = None
     members: list[Member] = field(default_factory=list)
     answers: dict[str, Answer] = field(default_factory=dict)
+    languages: dict[int, str] = field(default_factory=dict)  # of ``members``, as stored
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
     finished: bool = False  # this update finished the round for this partner
@@ -97,17 +105,42 @@ class Session:
     def has_open_question(self, *_: object) -> bool:
         return self.open_theme() is not None
 
+    def round_open(self, *_: object) -> bool:
+        """Whether the round's answers may still change: its summary is not out yet."""
+        partnership = self.partnership
+        return partnership is None or partnership.summary_round < partnership.round
+
     # ------------------------------------------------------------------ staging
 
     def snapshot(self) -> Participant:
+        context = dict(self.context)
+        if self.partnership is not None and any(k in context for k in ROUND_BOUND):
+            context.setdefault(ROUND_KEY, self._round_name(self.partnership))
+        else:
+            context.pop(ROUND_KEY, None)
         return Participant(
             user_id=self.user_id,
             state=self.state.value,
             language=self.language,
             active_partnership=self.active,
-            context=dict(self.context),
+            context=context,
             updated_at=self.now,
         )
+
+    @staticmethod
+    def _round_name(partnership: Partnership) -> str:
+        return f"{partnership.id}:{partnership.round}"
+
+    def expire_stale_step(self) -> None:
+        """Drop a half-finished step of an earlier round (a note asked in round 1 must not
+        become an answer in round 2): a partner started a new round meanwhile."""
+        named = self.context.get(ROUND_KEY)
+        partnership = self.partnership
+        if named is None or (partnership is not None and named == self._round_name(partnership)):
+            return
+        for key in (*ROUND_BOUND, ROUND_KEY):
+            self.context.pop(key, None)
+        self.say(self.t("step_expired"))
 
     def stage_answer(self, theme: Theme, score: int | None) -> Answer:
         partnership = self.partnership
@@ -151,17 +184,36 @@ class Session:
         staged.append(answer)
 
     def stage_member(self, member: Member) -> None:
-        """Stage a member row, and keep the loaded lists it belongs to in step."""
+        """Stage a whole member row, and keep the loaded lists it belongs to in step.
+
+        Only for a new member or one's own row: a whole-row write of someone else's row could
+        bring them back after they were erased meanwhile. For those, ``reopen`` and
+        ``stage_reachable`` stage targeted updates."""
         key = (member.partnership_id, member.user_id)
+        self._keep_loaded(member)
+        self.changes.members = [
+            m for m in self.changes.members if (m.partnership_id, m.user_id) != key
+        ] + [member]
+
+    def reopen(self, partnership_id: str) -> None:
+        """A new round: every existing member of the partnership is unfinished again."""
+        self.changes.reopened.append(partnership_id)
+        for member in [*self.members, *self.memberships]:
+            if member.partnership_id == partnership_id and member.finished_at is not None:
+                self._keep_loaded(replace(member, finished_at=None))
+
+    def stage_reachable(self, member: Member) -> None:
+        """The member can be reached again (they used the bot): clear the flag only."""
+        self.changes.unreachable.append((member.partnership_id, member.user_id, False))
+        self._keep_loaded(replace(member, unreachable=False))
+
+    def _keep_loaded(self, member: Member) -> None:
         if self.partnership is not None and member.partnership_id == self.partnership.id:
             self.members = [m for m in self.members if m.user_id != member.user_id] + [member]
         if member.user_id == self.user_id:
             self.memberships = [
                 m for m in self.memberships if m.partnership_id != member.partnership_id
             ] + [member]
-        self.changes.members = [
-            m for m in self.changes.members if (m.partnership_id, m.user_id) != key
-        ] + [member]
 
     def say(self, text: str, keyboard: Keyboard = ()) -> None:
         self.replies.append(Send(self.user_id, text, keyboard))
@@ -239,7 +291,8 @@ class Session:
         self.context = {"purpose": "create"}
 
     def drop_note(self, *_: object) -> None:
-        self.context.pop("note", None)
+        for key in (*ROUND_BOUND, ROUND_KEY):
+            self.context.pop(key, None)
 
     def confirm_language(self, *_: object) -> None:
         self.say(self.t("language_set"))
@@ -251,7 +304,12 @@ class Session:
         self.say(self.t("hint_answering"))
 
     def hint_done(self, *_: object) -> None:
-        self.say(self.t("hint_done"))
+        self.say(self.t("hint_done" if self.round_open() else "hint_done_closed"))
+
+    def refuse_late_change(self, *_: object) -> None:
+        """The round's summary is out: nothing of it changes; a new round is the way."""
+        self.context.pop("note", None)
+        self.say(self.t("round_closed", header=self.header()))
 
     # ---------------------------------------------------------- entering states
 

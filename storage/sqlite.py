@@ -198,7 +198,7 @@ class SqliteRepository:
     async def snapshot(self, user_id: int, partnership_id: str | None = None) -> Snapshot:
         """Everything one update needs, in one statement (one hop to the reader thread)."""
         [row] = await self._read(SELECT_SNAPSHOT, {"user": user_id, "partnership": partnership_id})
-        me, memberships, pact, members, answers = (
+        me, memberships, pact, members, answers, languages = (
             None if cell is None else json.loads(cell) for cell in row
         )
         return Snapshot(
@@ -207,6 +207,7 @@ class SqliteRepository:
             partnership=None if pact is None else PARTNERSHIPS.decode(pact),
             members=[MEMBERS.decode(r) for r in members or ()],
             answers=[ANSWERS.decode(r) for r in answers or ()],
+            languages={int(user): str(code) for user, code in (languages or {}).items()},
         )
 
     async def partnership(self, partnership_id: str) -> Partnership | None:

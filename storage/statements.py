@@ -130,7 +130,10 @@ SELECT
      SELECT {_ANSWER_COLUMNS} FROM answers
      WHERE partnership_id = (SELECT id FROM pact) AND round = (SELECT round FROM pact)
        AND user_id = :user
-     ORDER BY answered_at, user_id, theme_id))
+     ORDER BY answered_at, user_id, theme_id)),
+  (SELECT json_group_object(m.user_id, p.language)
+     FROM members AS m JOIN participants AS p ON p.user_id = m.user_id
+     WHERE m.partnership_id = (SELECT id FROM pact))
 """  # noqa: S608 (column lists are constants)
 
 SELECT_ANSWER_COUNTS: Final = (

@@ -125,7 +125,8 @@ def test_two_partners_complete_the_canvas_through_the_real_process(
     server: FakeBotApi, bots: Bots
 ) -> None:
     """Two partners onboard, answer every theme, add a note, change an answer via /review
-    and are both told they are done, all through `python -m bot` and the HTTP Bot API."""
+    and are both told they are done (after which the round is locked), all through
+    `python -m bot` and the HTTP Bot API."""
     bot = bots.start()
     social, business = onboard(server, bot)
 
@@ -134,15 +135,22 @@ def test_two_partners_complete_the_canvas_through_the_real_process(
     since = server.mark()
     social.say("Stages lopen goed.", expect=question(3))  # the open question, shown again
     server.wait_for_text(SOCIAL, "Notitie bij", since=since)
+    # /review reads the answers with their notes; a change shows the current answer first
+    # and then returns to the open question.
+    since = server.mark()
+    pick = social.command("/review", expect="Tik op een thema")
+    server.wait_for_text(SOCIAL, "📝 Stages lopen goed.", since=since)
+    first = pick.buttons()[0]
+    assert first.startswith("e:")
+    social.tap(first, expect="Je antwoord nu:")
+    since = server.mark()
+    social.tap("c:", ":1", expect="Jouw antwoord: 1 ·", edited=True)
+    server.wait_for_text(SOCIAL, question(3), since=since)
     # Both tap their last answer at the same moment: the summary must still come once.
     answer((social, 3, THEMES, 4), (business, 3, THEMES, 2))
     both_done(server, social, business)
 
-    review = social.command("/review", expect=f"Je antwoorden ({THEMES}/{THEMES})")
-    first = review.buttons()[0]
-    assert first.startswith("e:")
-    social.tap(first, expect=question(1))
-    social.tap("c:", ":1", expect="Jouw antwoord: 1 ·", edited=True)
+    social.command("/review", expect="Deze ronde is afgesloten")
     status = social.command("/status", expect=f"De Korrel: {THEMES}/{THEMES}")
     assert f"Jansen BV: {THEMES}/{THEMES}" in status.text
 

@@ -772,3 +772,25 @@ async def test_snapshot_reads_what_one_update_needs(repo: Repository) -> None:
     assert other.answers == []
     nobody = await repo.snapshot(99)
     assert nobody == Snapshot(None, [], None, [], [])
+
+
+async def test_snapshot_carries_the_language_of_every_member(repo: Repository) -> None:
+    """snapshot() names each member of the partnership's stored language; no row, no entry."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    await repo.commit(
+        Changes(
+            participants=[
+                Participant(1, "answering", "nl", active_partnership="one"),
+                Participant(2, "answering", "en"),
+                Participant(4, "idle", "en"),
+            ],
+            partnerships=[Partnership("one", 1, start, "v1")],
+            members=[
+                Member("one", 1, Role.SOCIAL, "A", start),
+                Member("one", 2, Role.BUSINESS, "B", start),
+                Member("one", 3, Role.FACILITATOR, "C", start),
+            ],
+        )
+    )
+    assert (await repo.snapshot(1)).languages == {1: "nl", 2: "en"}
+    assert (await repo.snapshot(4)).languages == {}
