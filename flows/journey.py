@@ -189,6 +189,11 @@ class Journey:
                 return language
         return self.default_language
 
+    @staticmethod
+    def hinted(hint: str | None) -> bool:
+        """Whether the client's language (e.g. "nl", "en-GB") is one the bot speaks."""
+        return (hint or "").split("-")[0].lower() in LANGUAGES
+
     # ---------------------------------------------------------------- loading
 
     async def _load(self, user: User) -> Session:
@@ -204,6 +209,7 @@ class Journey:
             else self.language_from_hint(stored.language),
             now=self.clock(),
             context={} if stored is None else dict(stored.context),
+            language_hinted=self.hinted(user.language_hint),
         )
         self._take(session, snap)
         for membership in session.memberships:

@@ -83,15 +83,32 @@ def _settling(
     ]
 
 
-def _greeting(trigger: Trigger) -> dict[str, Any]:
-    """Someone new: welcome them (to start a partnership) and ask the language."""
-    return {"trigger": trigger.value, "source": S.NEW, "dest": S.LANGUAGE, "before": "creating"}
+def _greeting(trigger: Trigger) -> list[dict[str, Any]]:
+    """Someone new: welcome them (to start a partnership); ask the language only when their
+    client did not tell it."""
+    return [
+        {
+            "trigger": trigger.value,
+            "source": S.NEW,
+            "dest": S.ORGANISATION,
+            "conditions": ["knows_language"],
+            "before": ["creating", "greet"],
+        },
+        {"trigger": trigger.value, "source": S.NEW, "dest": S.LANGUAGE, "before": "creating"},
+    ]
 
 
 # ``dest: "="`` is a reflexive transition: the state is entered again, so its prompt is shown
 # again. ``dest: None`` is internal: nothing is entered, only the callbacks run.
 TRANSITIONS: Final[list[dict[str, Any]]] = [
     # First contact, and starting a new partnership or joining one by invite.
+    {
+        "trigger": T.ONBOARDING_STARTED.value,
+        "source": S.NEW,
+        "dest": S.ORGANISATION,
+        "conditions": ["knows_language"],
+        "before": "greet",
+    },
     {"trigger": T.ONBOARDING_STARTED.value, "source": [S.NEW, S.LANGUAGE], "dest": S.LANGUAGE},
     {
         "trigger": T.ONBOARDING_STARTED.value,
@@ -120,14 +137,14 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": T.NOTE_OPENED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": S.NOTE},
     *_settling(T.NOTE_GIVEN, S.NOTE),
     # Coming back: a pending prompt again, else settle where the answers say.
-    _greeting(T.RESUMED),
+    *_greeting(T.RESUMED),
     {"trigger": T.RESUMED.value, "source": _ASKING, "dest": "="},
     *_settling(T.RESUMED, _SETTLED, before="drop_note"),
     # Cancelling and switching partnership: settle where the answers say.
     *_settling(T.CANCELLED, [S.ORGANISATION, S.ROLE, S.NOTE]),
     *_settling(T.SWITCHED, _SETTLED),
     # Input the step cannot use: a hint, and the step's prompt again.
-    _greeting(T.TEXT_SENT),
+    *_greeting(T.TEXT_SENT),
     {
         "trigger": T.TEXT_SENT.value,
         "source": [S.LANGUAGE, S.ROLE],
@@ -143,10 +160,10 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
         "after": "hint_done",
     },
     *_settling(T.TEXT_SENT, [S.DONE, S.IDLE]),
-    _greeting(T.OTHER_SENT),
+    *_greeting(T.OTHER_SENT),
     {"trigger": T.OTHER_SENT.value, "source": [*_ASKING, S.NOTE], "dest": "="},
     *_settling(T.OTHER_SENT, [S.ANSWERING, S.DONE, S.IDLE]),
-    _greeting(T.ASKED_EARLY),
+    *_greeting(T.ASKED_EARLY),
     {"trigger": T.ASKED_EARLY.value, "source": S.LANGUAGE, "dest": "="},
 ]
 

@@ -57,6 +57,8 @@ class Session:
     replies: list[Action] = field(default_factory=list)
     finished: bool = False  # this update finished the round for this partner
     forget: bool = False  # erase the person's data instead of storing this update
+    # The client told us a language we speak (Telegram's language_code): no need to ask it.
+    language_hinted: bool = False
 
     # ----------------------------------------------------------------- reading
 
@@ -86,6 +88,9 @@ class Session:
         return len(self.answers.keys() & self.texts.canvas.theme_ids)
 
     # -------------------------------------------------------------- conditions
+
+    def knows_language(self, *_: object) -> bool:
+        return self.language_hinted
 
     def is_joining(self, *_: object) -> bool:
         return self.context.get("purpose") == "join"
@@ -240,6 +245,10 @@ class Session:
 
     def drop_note(self, *_: object) -> None:
         self.context.pop("note", None)
+
+    def greet(self, *_: object) -> None:
+        """The welcome without the language question (the client told us the language)."""
+        self.say(self.t("welcome_known"))
 
     def confirm_language(self, *_: object) -> None:
         self.say(self.t("language_set"))
