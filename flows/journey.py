@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from transitions import MachineError
 
-from flows import answering, onboarding, partnerships, privacy, review
+from flows import answering, onboarding, overview, partnerships, privacy, review
 from flows.actions import Action, BotLinks, Notice, Send, SendLinked, Tap
 from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
@@ -64,9 +64,11 @@ def _merged(*tables: Mapping[K, V]) -> dict[K, V]:
 
 # Commands that work at any step, and those about a partnership (after the language is chosen).
 ANYTIME: dict[Command, CommandHandler] = _merged(onboarding.COMMANDS, privacy.COMMANDS)
-ABOUT_PARTNERSHIP: dict[Command, CommandHandler] = _merged(review.COMMANDS, partnerships.COMMANDS)
+ABOUT_PARTNERSHIP: dict[Command, CommandHandler] = _merged(
+    review.COMMANDS, partnerships.COMMANDS, overview.COMMANDS
+)
 TAPS: dict[type[Tap], TapHandler] = _merged(
-    onboarding.TAPS, answering.TAPS, review.TAPS, partnerships.TAPS, privacy.TAPS
+    onboarding.TAPS, answering.TAPS, review.TAPS, partnerships.TAPS, privacy.TAPS, overview.TAPS
 )
 
 

@@ -42,6 +42,7 @@ class Trigger(Enum):
     ONBOARDING_STARTED = "onboarding_started"
     ORGANISATION_NAMED = "organisation_named"
     ROLE_CHOSEN = "role_chosen"
+    JOINED = "joined"  # joined by invite without naming an organisation (a facilitator)
     ANSWERED = "answered"
     ANSWER_CHANGED = "answer_changed"
     NOTE_OPENED = "note_opened"
@@ -69,14 +70,16 @@ _SETTLE: Final[tuple[tuple[Step, list[str]], ...]] = (
 
 
 def _settling(
-    trigger: Trigger, source: list[Step] | Step, **callbacks: str
+    trigger: Trigger, source: list[Step] | Step, *, conditions_first: str = "", **callbacks: str
 ) -> list[dict[str, Any]]:
+    """Settle where the answers say; ``conditions_first``: only when that condition holds."""
+    first = [conditions_first] if conditions_first else []
     return [
         {
             "trigger": trigger.value,
             "source": source,
             "dest": dest,
-            "conditions": conditions,
+            "conditions": first + conditions,
             **callbacks,
         }
         for dest, conditions in _SETTLE
@@ -115,6 +118,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
         "source": [S.ORGANISATION, S.ROLE, *_SETTLED],
         "dest": S.ORGANISATION,
     },
+    *_settling(T.LANGUAGE_CHOSEN, S.LANGUAGE, conditions_first="has_joined"),
     {"trigger": T.LANGUAGE_CHOSEN.value, "source": S.LANGUAGE, "dest": S.ORGANISATION},
     {"trigger": T.LANGUAGE_CHOSEN.value, "source": [S.ORGANISATION, S.ROLE], "dest": "="},
     {
@@ -131,6 +135,10 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     },
     *_settling(T.ORGANISATION_NAMED, S.ORGANISATION),
     *_settling(T.ROLE_CHOSEN, S.ROLE),
+    # A facilitator joins by invite with no name to give: the language first if unknown.
+    {"trigger": T.JOINED.value, "source": S.NEW, "dest": S.LANGUAGE, "unless": ["knows_language"]},
+    {"trigger": T.JOINED.value, "source": S.LANGUAGE, "dest": "="},
+    *_settling(T.JOINED, [S.NEW, S.ORGANISATION, S.ROLE, *_SETTLED]),
     # Answering, phase by phase; a note can be added to any answered theme.
     *_settling(T.ANSWERED, [S.ANSWERING, S.NOTE, S.DONE]),
     {"trigger": T.ANSWER_CHANGED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": None},

@@ -1,4 +1,4 @@
-"""The partnership as a whole: the list, invites, the meeting, rounds, reminders, summaries."""
+"""The partnership as a whole: invites, the meeting, rounds, reminders, summaries."""
 
 from __future__ import annotations
 
@@ -9,49 +9,12 @@ from flows import onboarding
 from flows.actions import Notice, Send, StopRemindersTap, Tap
 from flows.events import Command
 from flows.machine import Trigger
-from flows.messages import Markup
 from flows.model import Role
 from flows.momentum import parse_meeting
 from flows.session import Session, continue_keyboard
 
 if TYPE_CHECKING:
     from flows.journey import CommandHandler, Journey, TapHandler
-
-
-async def listing(j: Journey, s: Session, _: str) -> None:
-    """Every partnership of this user, with who has finished what."""
-    if not s.memberships:
-        s.say(s.t("idle"))
-        return
-    total = len(s.texts.canvas.themes)
-    lines = [s.t("partnerships_title")]
-    for membership in s.memberships:
-        partnership = await j.repo.partnership(membership.partnership_id)
-        if partnership is None:
-            continue
-        members = await j.repo.members(partnership.id)
-        counts = await j.repo.answer_counts(partnership.id, partnership.round)
-        names = {m.role: m for m in members}
-        parts = []
-        for role in (Role.SOCIAL, Role.BUSINESS):
-            member = names.get(role)
-            if member is None:
-                parts.append(s.t(f"status_missing_short_{role.value}"))
-                continue
-            done = "✅" if member.finished_at else f"{counts.get(member.user_id, 0)}/{total}"
-            parts.append(
-                s.t("partnerships_member", organisation=member.organisation, progress=done)
-            )
-        active = "▶️ " if partnership.id == s.active else ""
-        lines.append(
-            s.t(
-                "partnerships_line",
-                active=active,
-                round=partnership.round,
-                members=Markup(" · ").join(parts),
-            )
-        )
-    s.say("\n".join(lines))
 
 
 async def invite(j: Journey, s: Session, _: str) -> None:
@@ -165,7 +128,6 @@ async def _summary_command(j: Journey, s: Session, command: Command) -> None:
 
 
 COMMANDS: dict[Command, CommandHandler] = {
-    Command.PARTNERSHIPS: listing,
     Command.INVITE: invite,
     Command.MEETING: meeting,
     Command.NEWROUND: new_round,

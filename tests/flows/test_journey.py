@@ -324,7 +324,7 @@ async def test_facilitator_invite_never_answers(
     match = re.search(r"begeleider.*?start=([\w-]+)", social.text(), re.S)
     assert match
     facilitator = Person(journey, FACILITATOR)
-    await join(facilitator, match.group(1), "Coach & Co")
+    await facilitator.command(Command.START, match.group(1))  # a facilitator names nothing
     assert "begeleidt" in facilitator.text()
     assert not [b for b in facilitator.buttons() if b.data and b.data.startswith("a:")]
     [membership] = await repo.memberships(FACILITATOR)
@@ -363,7 +363,7 @@ async def finish_with_facilitator(
     match = re.search(r"begeleider.*?start=([\w-]+)", social.text(), re.S)
     assert match
     facilitator = Person(journey, FACILITATOR)
-    await join(facilitator, match.group(1), "Coach & Co")
+    await facilitator.command(Command.START, match.group(1))  # a facilitator names nothing
     await join(business, token, "Jansen BV")
     for person, side in ((social, 0), (business, 1)):
         for number in range(1, 4):
