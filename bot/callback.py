@@ -16,6 +16,7 @@ from flows.actions import (
     AnswerTap,
     ChangeTap,
     ContinueTap,
+    DetailTap,
     ForgetTap,
     LanguageTap,
     NoteTap,
@@ -60,6 +61,8 @@ def _fields(tap: Tap) -> tuple[str, ...]:
         return ("w", tap.partnership_id)
     if isinstance(tap, StopRemindersTap):
         return ("x", tap.partnership_id)
+    if isinstance(tap, DetailTap):
+        return ("d", tap.partnership_id, str(tap.round))
     if isinstance(tap, ForgetTap):
         return ("f", "yes" if tap.confirmed else "no")
     return ("g",)
@@ -78,6 +81,8 @@ def unpack(data: str) -> Tap | None:
     if prefix in ("e", "n") and len(args) == 3 and _ROUND.fullmatch(args[1]):
         question = ReviewTap if prefix == "e" else NoteTap
         return question(args[0], int(args[1]), args[2])
+    if prefix == "d" and len(args) == 2 and _ROUND.fullmatch(args[1]):
+        return DetailTap(args[0], int(args[1]))
     if len(args) == 1:
         return _single(prefix, args[0])
     if prefix == "g" and not args:

@@ -80,6 +80,14 @@ class StopRemindersTap:
 
 
 @dataclass(frozen=True, slots=True)
+class DetailTap:
+    """Show the whole summary of a partnership's round (the button under its first message)."""
+
+    partnership_id: str
+    round: int
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetTap:
     """The answer to "erase everything about me?"."""
 
@@ -97,6 +105,7 @@ Tap = (
     | ContinueTap
     | StopRemindersTap
     | ForgetTap
+    | DetailTap
 )
 
 

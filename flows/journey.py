@@ -117,7 +117,14 @@ class Journey:
         )
         self.timezone = timezone
         self.retention = retention
-        self.summaries = Summaries(repo, canvas, messages, timezone, chart)
+        self.summaries = Summaries(
+            repo,
+            canvas,
+            messages,
+            timezone,
+            chart,
+            detail_keyboard=overview.detail_keyboard(messages),
+        )
         self.momentum_settings = momentum or MomentumSettings()
         self.momentum = Momentum(
             repo,
@@ -149,7 +156,7 @@ class Journey:
             return [Notice(use_buttons), Send(session.user_id, use_buttons)]
         claimed = await self._persist(session)
         if claimed is not None:
-            session.replies.extend(await self._tell_both_done(claimed))
+            session.replies.extend(await self._tell_both_done(claimed, session.user_id))
         return session.replies
 
     async def mark_unreachable(self, user_ids: set[int]) -> list[Action]:
@@ -297,10 +304,11 @@ class Journey:
             return None
         return replace(partnership, summary_round=partnership.round)
 
-    async def _tell_both_done(self, partnership: Partnership) -> list[Action]:
+    async def _tell_both_done(self, partnership: Partnership, finisher: int) -> list[Action]:
         """Both partners finished: everyone gets the summary, the facilitator the report too.
 
-        The first summary message itself says that both are done: three messages at most.
+        The first summary message itself says that both are done (three messages at most),
+        except to the partner who just finished: their done message said it already.
         """
         combined = await self.summaries.combine(partnership)
         readers = [(m, await self.language_of(m.user_id)) for m in combined.members]
@@ -309,7 +317,9 @@ class Journey:
             header = _header(self.texts.messages, language, combined.members)
             return self.texts.messages("both_done", language, header=header)
 
-        replies: list[Action] = await self.summaries.for_readers(combined, readers, lead=done)
+        replies: list[Action] = await self.summaries.for_readers(
+            combined, readers, lead=done, unled=frozenset({finisher})
+        )
         logger.info(
             "summary of partnership %s round %s delivered", partnership.id, partnership.round
         )

@@ -1,4 +1,5 @@
-"""/partnerships: every partnership of a person, the ones that need attention first.
+"""/partnerships: every partnership of a person, the ones that need attention first; and the
+whole summary behind the button under its first message.
 
 A facilitator runs several partnerships at once: per partnership who has finished how much,
 the number of differences once both are done, the next meeting, and why it may need
@@ -8,14 +9,17 @@ The list may be long: it is handed over as blocks that the transport splits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from flows.actions import SendLong, Tap
+from flows.actions import Button, DetailTap, Keyboard, Notice, SendLong, Tap
+from flows.canvas import Language
 from flows.compare import Verdict
+from flows.delivery import Combined
 from flows.events import Command
-from flows.messages import Markup
+from flows.messages import Markup, Messages
 from flows.model import Member, Partnership, Role
 from flows.session import Session
 
@@ -102,5 +106,30 @@ async def _entry(j: Journey, s: Session, partnership: Partnership) -> _Entry:
     return _Entry("\n".join(lines), bool(warnings), meeting)
 
 
+def detail_keyboard(messages: Messages) -> Callable[[Combined, Language], Keyboard]:
+    """The button under the first summary message of a round (``Summaries``' hook)."""
+
+    def keyboard(combined: Combined, language: Language) -> Keyboard:
+        partnership = combined.partnership
+        tap = DetailTap(partnership.id, partnership.round)
+        return ((Button(messages("button_summary_detail", language), tap),),)
+
+    return keyboard
+
+
+async def show_detail(j: Journey, s: Session, tap: DetailTap) -> None:
+    """The whole summary, for a member, of the current round once both partners are done."""
+    partnership = await j.repo.partnership(tap.partnership_id)
+    members = await j.repo.members(tap.partnership_id) if partnership else []
+    if partnership is None or not any(m.user_id == s.user_id for m in members):
+        s.replies.append(Notice(s.t("stale_button")))
+        return
+    combined = await j.summaries.combine(partnership)
+    if partnership.round != tap.round or not combined.complete:
+        s.replies.append(Notice(s.t("detail_outdated")))
+        return
+    s.replies.append(j.summaries.detail(combined, s.user_id, s.language))
+
+
 COMMANDS: dict[Command, CommandHandler] = {Command.PARTNERSHIPS: listing}
-TAPS: dict[type[Tap], TapHandler] = {}
+TAPS: dict[type[Tap], TapHandler] = {DetailTap: show_detail}

@@ -9,6 +9,7 @@ from flows.actions import (
     AnswerTap,
     ChangeTap,
     ContinueTap,
+    DetailTap,
     ForgetTap,
     LanguageTap,
     NoteTap,
@@ -33,6 +34,7 @@ WIRE: list[tuple[Tap, str]] = [
     (StopRemindersTap("p9"), "x:p9"),
     (ForgetTap(confirmed=True), "f:yes"),
     (ForgetTap(confirmed=False), "f:no"),
+    (DetailTap("p9", 2), "d:p9:2"),
 ]
 
 
@@ -58,6 +60,9 @@ def test_each_tap_keeps_its_wire_format_both_ways(tap: Tap, data: str) -> None:
         "l:de",
         "o:boss",
         "f:maybe",
+        "d:p9",
+        "d:p9:0",
+        "d:p9:x",
         "g:extra",
         "w:",
         "w:a:b",
