@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -142,9 +142,11 @@ async def role_chosen(j: Journey, s: Session, tap: RoleTap) -> None:
     j.fire(s, Trigger.ROLE_CHOSEN)
 
 
-def issue_invites(j: Journey, s: Session, partnership: Partnership) -> None:
-    """A fresh invite link for every role still open in the partnership."""
-    taken = {m.role for m in s.members}
+def issue_invites(
+    j: Journey, s: Session, partnership: Partnership, roles: Collection[Role] = tuple(Role)
+) -> None:
+    """A fresh invite link for every role of ``roles`` still open in the partnership."""
+    taken = {m.role for m in s.members} | {r for r in Role if r not in roles}
     me = s.me
     # A facilitator who starts a partnership sends each partner a link named for their role.
     prefix = "invite_for" if me is not None and me.role is Role.FACILITATOR else "invite"

@@ -17,24 +17,47 @@ if TYPE_CHECKING:
     from flows.journey import CommandHandler, Journey, TapHandler
 
 
+def leads(s: Session) -> bool:
+    """Whether this member leads the partnership: its facilitator, or without one its creator.
+
+    Only they may invite a facilitator (who sees the summary and briefings) and set the
+    meeting (whose briefing goes out before it).
+    """
+    me, partnership = s.me, s.partnership
+    if me is None or partnership is None:
+        return False
+    if me.role is Role.FACILITATOR:
+        return True
+    return partnership.created_by == s.user_id
+
+
 async def invite(j: Journey, s: Session, _: str) -> None:
-    """New invite links for the open roles; links issued before stop working."""
+    """New invite links for the open roles this member may fill; the links they replace stop
+    working. A facilitator link only for the creator or a facilitator (``leads``)."""
     if s.partnership is None or s.me is None:
         s.say(s.t("review_nothing"))
         return
+    allowed = set(Role) if leads(s) else {Role.SOCIAL, Role.BUSINESS}
+    open_roles = allowed - {m.role for m in s.members}
     for old in await j.repo.invites(s.partnership.id):
-        if old.used_by is None and not old.revoked:
+        if old.used_by is None and not old.revoked and old.role in open_roles:
             s.changes.invites.append(replace(old, revoked=True))
-    if {m.role for m in s.members} >= set(Role):
-        s.say(s.t("invite_complete"))
+    if not open_roles:
+        complete = {m.role for m in s.members} >= set(Role)
+        s.say(s.t("invite_complete" if complete else "invite_partner_joined"))
         return
-    onboarding.issue_invites(j, s, s.partnership)
+    onboarding.issue_invites(j, s, s.partnership, open_roles)
 
 
 async def meeting(j: Journey, s: Session, argument: str) -> None:
-    """/meeting <date> <time>: the next meeting, in the bot's time zone."""
+    """/meeting <date> <time>: the next meeting, in the bot's time zone. Set by the
+    facilitator; in a partnership without one, by its creator."""
     if s.partnership is None or s.me is None:
         s.say(s.t("review_nothing"))
+        return
+    facilitated = any(m.role is Role.FACILITATOR for m in s.members)
+    if not (s.me.role is Role.FACILITATOR or (leads(s) and not facilitated)):
+        s.say(s.t("meeting_not_allowed"))
         return
     when = parse_meeting(argument, j.timezone)
     if when is None:
