@@ -29,6 +29,7 @@ from flows.actions import Action, BotLinks, Notice, Send, SendLinked, Tap
 from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
 from flows.delivery import ChartRenderer, Summaries
+from flows.errors import RoleTakenError
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
 from flows.machine import Step, Trigger, accepted, build_machine
 from flows.messages import Messages
@@ -154,7 +155,12 @@ class Journey:
             logger.info("event %s not valid in state %s", type(event).__name__, session.state)
             use_buttons = session.t("use_buttons")
             return [Notice(use_buttons), Send(session.user_id, use_buttons)]
-        claimed = await self._persist(session)
+        try:
+            claimed = await self._persist(session)
+        except RoleTakenError:
+            # Someone else joined by the same invite a moment earlier: nothing was stored.
+            logger.info("an invite was used by two people at once")
+            return [Send(session.user_id, session.t("invite_used"))]
         if claimed is not None:
             session.replies.extend(await self._tell_both_done(claimed, session.user_id))
         return session.replies

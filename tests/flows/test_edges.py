@@ -1,0 +1,33 @@
+"""Edges (issue 11, items 15 and 16): one invite opened by two at once, names with control
+characters, an old erase button, caps on /new and /invite, a meeting in the clock change."""
+
+from __future__ import annotations
+
+import asyncio
+
+from flows.events import Command
+from flows.journey import Journey
+from flows.model import Role
+from storage.sqlite import SqliteRepository
+from tests.flows.conftest import Person
+from tests.flows.test_journey import BUSINESS, SOCIAL, start_partnership
+
+
+async def test_two_people_using_one_invite_at_once_hear_it_was_used(
+    journey: Journey, repo: SqliteRepository
+) -> None:
+    """Both open the link and name their organisation at the same moment: one joins, the other
+    is told the link has been used (not that something went wrong)."""
+    social = Person(journey, SOCIAL)
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    first, second = Person(journey, BUSINESS), Person(journey, BUSINESS + 1)
+    for person in (first, second):
+        await person.command(Command.START, token)
+    await asyncio.gather(first.say("Jansen BV"), second.say("Pietersen BV"))
+    [membership] = await repo.memberships(SOCIAL)
+    members = await repo.members(membership.partnership_id)
+    joined = [m.user_id for m in members if m.role is Role.BUSINESS]
+    assert len(joined) == 1
+    loser = second if joined == [BUSINESS] else first
+    assert "al gebruikt" in loser.text()
+    assert await repo.memberships(loser.user.id) == []
