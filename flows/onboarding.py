@@ -68,8 +68,19 @@ async def language_chosen(j: Journey, s: Session, tap: LanguageTap) -> None:
     j.fire(s, Trigger.LANGUAGE_CHOSEN)
 
 
+# Zero-width and bidirectional controls: invisible, yet they can make a name show as another.
+_INVISIBLE = dict.fromkeys(
+    [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF]
+)
+
+
+def clean_name(text: str) -> str:
+    """An organisation's name as shown: no invisible controls, single spaces."""
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
 async def organisation_named(j: Journey, s: Session, text: str) -> None:
-    name = " ".join(text.split())
+    name = clean_name(text)
     if not name or name.startswith("/"):
         s.say(s.t("organisation_empty"))
         return

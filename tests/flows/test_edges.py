@@ -31,3 +31,18 @@ async def test_two_people_using_one_invite_at_once_hear_it_was_used(
     loser = second if joined == [BUSINESS] else first
     assert "al gebruikt" in loser.text()
     assert await repo.memberships(loser.user.id) == []
+
+
+async def test_organisation_names_lose_invisible_direction_and_width_controls(
+    journey: Journey, repo: SqliteRepository
+) -> None:
+    """A name with right-to-left overrides, isolates and zero-width characters is stored
+    without them; a name of only such characters counts as empty."""
+    social = Person(journey, SOCIAL)
+    await social.command(Command.START)
+    await social.say("\u200b\u202e\ufeff\u2066")
+    assert "Typ de naam" in social.text()
+    await social.say("De\u200b Kor\u202erel\u2069 \u200fBV\ufeff")
+    await social.tap(f"o:{Role.SOCIAL.value}")
+    [membership] = await repo.memberships(SOCIAL)
+    assert membership.organisation == "De Korrel BV"
