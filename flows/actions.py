@@ -89,9 +89,11 @@ class DetailTap:
 
 @dataclass(frozen=True, slots=True)
 class ForgetTap:
-    """The answer to "erase everything about me?"."""
+    """The answer to "erase everything about me?", asked at ``issued`` (Unix seconds): the
+    "yes" of a question left unanswered too long no longer erases."""
 
     confirmed: bool
+    issued: int
 
 
 Tap = (

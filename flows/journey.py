@@ -82,6 +82,7 @@ class Limits:
     organisation_max: int = 100
     note_max: int = 1000
     invite_ttl: timedelta = timedelta(days=14)
+    forget_window: timedelta = timedelta(minutes=10)  # an unanswered "erase?" expires
 
 
 class Journey:

@@ -9,7 +9,7 @@ from flows.events import Command
 from flows.journey import Journey
 from flows.model import Role
 from storage.sqlite import SqliteRepository
-from tests.flows.conftest import Person
+from tests.flows.conftest import Clock, Person
 from tests.flows.test_journey import BUSINESS, SOCIAL, start_partnership
 
 
@@ -46,3 +46,21 @@ async def test_organisation_names_lose_invisible_direction_and_width_controls(
     await social.tap(f"o:{Role.SOCIAL.value}")
     [membership] = await repo.memberships(SOCIAL)
     assert membership.organisation == "De Korrel BV"
+
+
+async def test_an_unused_erase_button_expires_after_ten_minutes(
+    journey: Journey, repo: SqliteRepository, clock: Clock
+) -> None:
+    """'Yes, erase everything' tapped eleven minutes after /forget erases nothing; a fresh
+    /forget answered at once does erase."""
+    social = Person(journey, SOCIAL)
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await social.command(Command.FORGET)
+    old = social.button("f:yes")
+    clock.advance(minutes=11)
+    await social.tap(old)
+    assert "verlopen" in social.text()
+    assert await repo.memberships(SOCIAL)
+    await social.command(Command.FORGET)
+    await social.tap(social.button("f:yes"))
+    assert await repo.memberships(SOCIAL) == []

@@ -428,7 +428,7 @@ async def test_forget_erases_after_confirmation_and_tells_the_partner(
     await join(business, token, "Jansen BV")
     await business.tap(business.button("a:").rsplit(":", 1)[0] + ":2")
     await business.command(Command.FORGET)
-    await business.tap("f:no")
+    await business.tap(business.button("f:no"))
     assert await repo.memberships(BUSINESS)
     await business.command(Command.FORGET)
     await business.tap(business.button("f:yes"))
