@@ -83,6 +83,8 @@ class Limits:
     note_max: int = 1000
     invite_ttl: timedelta = timedelta(days=14)
     forget_window: timedelta = timedelta(minutes=10)  # an unanswered "erase?" expires
+    partnerships_max: int = 10  # partnerships one person may start (/new)
+    invites_per_day: int = 5  # times a day one partnership's links may be renewed (/invite)
 
 
 class Journey:

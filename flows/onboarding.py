@@ -39,7 +39,14 @@ async def resume(j: Journey, s: Session, _: str | ContinueTap = "") -> None:
 
 
 async def new_partnership(j: Journey, s: Session, _: str) -> None:
-    """/new: start another partnership, from the organisation's name on."""
+    """/new: start another partnership, from the organisation's name on (up to a cap)."""
+    started = 0
+    for membership in s.memberships:
+        partnership = await j.repo.partnership(membership.partnership_id)
+        started += partnership is not None and partnership.created_by == s.user_id
+    if started >= j.limits.partnerships_max:
+        s.say(s.t("new_limit", limit=j.limits.partnerships_max))
+        return
     s.context = {"purpose": "create"}
     j.fire(s, Trigger.ONBOARDING_STARTED)
 

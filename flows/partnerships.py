@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flows import onboarding
@@ -39,7 +40,13 @@ async def invite(j: Journey, s: Session, _: str) -> None:
         return
     allowed = set(Role) if leads(s) else {Role.SOCIAL, Role.BUSINESS}
     open_roles = allowed - {m.role for m in s.members}
-    for old in await j.repo.invites(s.partnership.id):
+    issued = await j.repo.invites(s.partnership.id)
+    # Links made together share their moment: each moment of the last day is one /invite.
+    today = {i.created_at for i in issued if i.created_at > s.now - timedelta(days=1)}
+    if open_roles and len(today) >= j.limits.invites_per_day:
+        s.say(s.t("invite_limit", limit=j.limits.invites_per_day))
+        return
+    for old in issued:
         if old.used_by is None and not old.revoked and old.role in open_roles:
             s.changes.invites.append(replace(old, revoked=True))
     if not open_roles:

@@ -64,3 +64,40 @@ async def test_an_unused_erase_button_expires_after_ten_minutes(
     await social.command(Command.FORGET)
     await social.tap(social.button("f:yes"))
     assert await repo.memberships(SOCIAL) == []
+
+
+async def test_new_partnerships_are_capped_per_person(
+    journey: Journey, repo: SqliteRepository
+) -> None:
+    """After ten partnerships of their own, /new is refused with the limit named."""
+    social = Person(journey, SOCIAL)
+    await social.command(Command.START)
+    for number in range(10):
+        if number:
+            await social.command(Command.NEW)
+        await social.say(f"Korrel {number}")
+        await social.tap(f"o:{Role.SOCIAL.value}")
+    assert len(await repo.memberships(SOCIAL)) == 10
+    await social.command(Command.NEW)
+    assert "al 10 samenwerkingen gestart" in social.text()
+    await social.say("Korrel 11")
+    assert len(await repo.memberships(SOCIAL)) == 10
+
+
+async def test_invites_are_capped_per_partnership_and_day(
+    journey: Journey, repo: SqliteRepository, clock: Clock
+) -> None:
+    """Links are renewed at most five times a day (the first links count); a day later again."""
+    social = Person(journey, SOCIAL)
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    for _ in range(4):
+        clock.advance(minutes=1)
+        await social.command(Command.INVITE)
+        assert "start=" in social.text()
+    clock.advance(minutes=1)
+    await social.command(Command.INVITE)
+    assert "start=" not in social.text()
+    assert "al 5 keer" in social.text()
+    clock.advance(days=1)
+    await social.command(Command.INVITE)
+    assert "start=" in social.text()
