@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flows import onboarding
@@ -16,6 +16,13 @@ from flows.session import Session, continue_keyboard
 
 if TYPE_CHECKING:
     from flows.journey import CommandHandler, Journey, TapHandler
+
+
+def exists_locally(moment: datetime) -> bool:
+    """Whether the wall-clock time of ``moment`` happens in its zone: not one skipped when the
+    clocks go forward (e.g. 29-03-2026 02:30 in Amsterdam)."""
+    there = moment.astimezone(UTC).astimezone(moment.tzinfo)
+    return there.replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
 def leads(s: Session) -> bool:
@@ -69,6 +76,9 @@ async def meeting(j: Journey, s: Session, argument: str) -> None:
     when = parse_meeting(argument, j.timezone)
     if when is None:
         s.say(s.t("meeting_usage"))
+        return
+    if not exists_locally(when):
+        s.say(s.t("meeting_no_such_time", when=when.strftime("%d-%m-%Y %H:%M")))
         return
     if when <= s.now:
         s.say(s.t("meeting_past"))

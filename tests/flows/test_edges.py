@@ -101,3 +101,25 @@ async def test_invites_are_capped_per_partnership_and_day(
     clock.advance(days=1)
     await social.command(Command.INVITE)
     assert "start=" in social.text()
+
+
+async def test_a_meeting_in_the_hour_the_clocks_skip_is_refused(
+    journey: Journey, repo: SqliteRepository, clock: Clock
+) -> None:
+    """29-03-2026 02:30 and 28-03-2027 02:30 do not happen in Amsterdam: refused with a clear
+    message and not stored; 03:30 that night is accepted as given."""
+    social = Person(journey, SOCIAL)
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    for night in ("29-03-2026", "28-03-2027"):
+        await social.command(Command.MEETING, f"{night} 02:30")
+        assert f"{night} 02:30 bestaat niet" in social.text()
+    [membership] = await repo.memberships(SOCIAL)
+    stored = await repo.partnership(membership.partnership_id)
+    assert stored is not None
+    assert stored.meeting_at is None
+    await social.command(Command.MEETING, "28-03-2027 03:30")
+    assert "28-03-2027 03:30" in social.text()
+    stored = await repo.partnership(membership.partnership_id)
+    assert stored is not None
+    assert stored.meeting_at is not None
+    assert stored.meeting_at.isoformat().startswith("2027-03-28T01:30")
