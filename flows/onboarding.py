@@ -208,10 +208,12 @@ async def open_invite(j: Journey, s: Session, token: str) -> None:
         await _join_as_facilitator(j, s, invite)
         return
     members = await j.repo.members(invite.partnership_id)
+    # The partner who invited; a facilitator's name when they started it and no partner is in.
+    inviters = [m for m in members if m.role.answers] or members
     s.context = {
         "purpose": "join",
         "invite": token,
-        "inviter": " & ".join(m.organisation for m in members if m.role.answers),
+        "inviter": " & ".join(m.organisation for m in inviters),
     }
     j.fire(s, Trigger.ONBOARDING_STARTED)
 

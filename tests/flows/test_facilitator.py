@@ -113,6 +113,9 @@ async def test_a_facilitator_starts_a_partnership_with_a_link_per_role(
     social_link = next(t for t in texts if "Link voor de sociale onderneming" in t)
     business_link = next(t for t in texts if "Link voor de reguliere onderneming" in t)
     assert not [t for t in texts if "begeleider" in t.lower() and "start=" in t]
+    partner = Person(journey, SOCIAL)
+    await partner.command(Command.START, social_link.split("start=")[1].split()[0])
+    assert "samenwerking met <b>Coach &amp; Co</b>" in partner.text()
     for user_id, text, name in (
         (SOCIAL, social_link, "De Korrel"),
         (BUSINESS, business_link, "Jansen"),
