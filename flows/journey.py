@@ -165,7 +165,11 @@ class Journey:
             logger.info("an invite was used by two people at once")
             return [Send(session.user_id, session.t("invite_used"))]
         if claimed is not None:
-            session.replies.extend(await self._tell_both_done(claimed, session.user_id))
+            # Their done message said both are done when the partner had finished as it was
+            # loaded (``done_together``); else (both at once) the summary's lead tells them.
+            partner = session.counterpart
+            told = {session.user_id} if partner and partner.finished_at else set()
+            session.replies.extend(await self._tell_both_done(claimed, frozenset(told)))
         return session.replies
 
     async def mark_unreachable(self, user_ids: set[int]) -> list[Action]:
@@ -313,11 +317,13 @@ class Journey:
             return None
         return replace(partnership, summary_round=partnership.round)
 
-    async def _tell_both_done(self, partnership: Partnership, finisher: int) -> list[Action]:
+    async def _tell_both_done(
+        self, partnership: Partnership, told: frozenset[int]
+    ) -> list[Action]:
         """Both partners finished: everyone gets the summary, the facilitator the report too.
 
         The first summary message itself says that both are done (three messages at most),
-        except to the partner who just finished: their done message said it already.
+        except to those in ``told``: their done message said it already.
         """
         combined = await self.summaries.combine(partnership)
         readers = [(m, await self.language_of(m.user_id)) for m in combined.members]
@@ -327,7 +333,7 @@ class Journey:
             return self.texts.messages("both_done", language, header=header)
 
         replies: list[Action] = await self.summaries.for_readers(
-            combined, readers, lead=done, unled=frozenset({finisher})
+            combined, readers, lead=done, unled=told
         )
         logger.info(
             "summary of partnership %s round %s delivered", partnership.id, partnership.round

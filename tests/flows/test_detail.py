@@ -3,6 +3,8 @@ round only; and the news that both are done told once to the partner who finishe
 
 from __future__ import annotations
 
+import asyncio
+
 from flows.actions import Notice, Send, SendLong
 from flows.events import Command
 from flows.journey import Journey
@@ -62,5 +64,23 @@ async def test_the_last_partner_hears_both_are_done_once(journey: Journey) -> No
     """The partner whose answer completes the round reads 'allebei klaar' once; the other
     partner reads it in the summary's opening line."""
     _, business = await finished(journey)
-    assert texts_to(business.replies, BUSINESS).count("allebei klaar") == 1
-    assert texts_to(business.replies, SOCIAL).count("allebei klaar") == 1
+    assert texts_to(business.replies, BUSINESS).count("🎉 Jullie zijn allebei klaar") == 1
+    assert texts_to(business.replies, SOCIAL).count("🎉 Jullie zijn allebei klaar") == 1
+
+
+async def test_partners_finishing_at_once_each_hear_both_are_done_once(
+    journey: Journey,
+) -> None:
+    """When both last answers are handled at the same moment, neither done message knew the
+    other had finished: each partner still reads 'allebei klaar' exactly once."""
+    social, business = Person(journey, SOCIAL), Person(journey, BUSINESS)
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    for person in (social, business):
+        for _ in range(2):
+            await person.tap(person.button("a:").rsplit(":", 1)[0] + ":3")
+    last = [p.button("a:").rsplit(":", 1)[0] + ":3" for p in (social, business)]
+    replies = await asyncio.gather(social.tap(last[0]), business.tap(last[1]))
+    everything = [a for actions in replies for a in actions]
+    for chat in (SOCIAL, BUSINESS):
+        assert texts_to(everything, chat).count("🎉 Jullie zijn allebei klaar") == 1
