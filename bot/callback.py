@@ -16,6 +16,7 @@ from flows.actions import (
     AnswerTap,
     ChangeTap,
     ContinueTap,
+    DetailTap,
     ForgetTap,
     LanguageTap,
     NoteTap,
@@ -32,6 +33,7 @@ from flows.model import Role
 MAX_BYTES: Final = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 SKIP: Final = "s"
 _ROUND: Final = re.compile(r"[1-9][0-9]{0,3}")
+_SECONDS: Final = re.compile(r"[1-9][0-9]{0,11}")
 _SCORES: Final[dict[str, Score]] = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, SKIP: None}
 _FORGET: Final = {"yes": True, "no": False}
 
@@ -60,8 +62,10 @@ def _fields(tap: Tap) -> tuple[str, ...]:
         return ("w", tap.partnership_id)
     if isinstance(tap, StopRemindersTap):
         return ("x", tap.partnership_id)
+    if isinstance(tap, DetailTap):
+        return ("d", tap.partnership_id, str(tap.round))
     if isinstance(tap, ForgetTap):
-        return ("f", "yes" if tap.confirmed else "no")
+        return ("f", "yes" if tap.confirmed else "no", str(tap.issued))
     return ("g",)
 
 
@@ -78,6 +82,10 @@ def unpack(data: str) -> Tap | None:
     if prefix in ("e", "n") and len(args) == 3 and _ROUND.fullmatch(args[1]):
         question = ReviewTap if prefix == "e" else NoteTap
         return question(args[0], int(args[1]), args[2])
+    if prefix == "f" and len(args) == 2 and args[0] in _FORGET and _SECONDS.fullmatch(args[1]):
+        return ForgetTap(_FORGET[args[0]], int(args[1]))
+    if prefix == "d" and len(args) == 2 and _ROUND.fullmatch(args[1]):
+        return DetailTap(args[0], int(args[1]))
     if len(args) == 1:
         return _single(prefix, args[0])
     if prefix == "g" and not args:
@@ -96,6 +104,4 @@ def _single(prefix: str, value: str) -> Tap | None:
         return SwitchTap(value)
     if prefix == "x":
         return StopRemindersTap(value)
-    if prefix == "f" and value in _FORGET:
-        return ForgetTap(_FORGET[value])
     return None

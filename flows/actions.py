@@ -80,10 +80,20 @@ class StopRemindersTap:
 
 
 @dataclass(frozen=True, slots=True)
+class DetailTap:
+    """Show the whole summary of a partnership's round (the button under its first message)."""
+
+    partnership_id: str
+    round: int
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetTap:
-    """The answer to "erase everything about me?"."""
+    """The answer to "erase everything about me?", asked at ``issued`` (Unix seconds): the
+    "yes" of a question left unanswered too long no longer erases."""
 
     confirmed: bool
+    issued: int
 
 
 Tap = (
@@ -97,6 +107,7 @@ Tap = (
     | ContinueTap
     | StopRemindersTap
     | ForgetTap
+    | DetailTap
 )
 
 

@@ -3,9 +3,9 @@ whole agenda one tap away.
 
 The first message (at most ``FIRST_LIMIT`` visible characters) holds the ambitions side by
 side, one line of counts, the shared strengths, the top three agenda items and what to do next.
-The detail (``render_detail``) holds the whole agenda with notes, opening questions and next
-steps, and every theme in one line, in one message. Both fit by construction: names and notes
-are shortened where needed, never the structure.
+The detail (``detail_blocks``) holds the whole agenda with notes, opening questions and next
+steps, and every theme in one line, as blocks a transport splits into messages as it needs.
+The first message fits by construction: names are shortened where needed, never the structure.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from flows.messages import Markup, Messages
 from flows.summary import MARKERS, NO_SCORE, headline, movement_mark
 
 FIRST_LIMIT = 1000  # visible characters of the first message
-DETAIL_LIMIT = 4096  # Telegram: text of one message
 TOP = 3  # agenda items in the first message
 NAME_SHORT = 40  # an organisation's name in the first message
 NAME_TIGHT = 22  # in the top three when the first message is tight
@@ -241,8 +240,6 @@ def _no_agenda(r: _Reader) -> str:
 
 # --- the detail, behind the button ----------------------------------------------------------
 
-_NOTE_STEPS = (600, 300, 160, 80, 0)  # characters kept of each note, tried in turn
-
 
 def render_detail(
     comparison: Comparison,
@@ -253,23 +250,33 @@ def render_detail(
     social_name: str,
     business_name: str,
 ) -> str:
-    """The whole agenda (notes, opening questions, next steps) and every theme in one line,
-    in one message of at most ``DETAIL_LIMIT`` visible characters: notes are shortened, and
-    the list of themes gives way to a pointer to the report, when they do not fit."""
+    """The detail as one text (its blocks joined), as a chat without a limit would show it."""
+    return "\n\n".join(
+        detail_blocks(
+            comparison,
+            canvas,
+            messages,
+            language,
+            social_name=social_name,
+            business_name=business_name,
+        )
+    )
+
+
+def detail_blocks(
+    comparison: Comparison,
+    canvas: Canvas,
+    messages: Messages,
+    language: Language,
+    *,
+    social_name: str,
+    business_name: str,
+) -> tuple[str, ...]:
+    """The whole agenda (both notes in full, opening questions, next steps) and every theme in
+    one line, as blocks: a transport with a length limit splits them between messages."""
     names = _short(Names(social_name, business_name), NAME_DETAIL)
     r = _Reader(comparison, canvas, messages, language, names)
     found = r.topics()
-    text = ""
-    for tail in (_themes_block(r), r("summary_detail_themes_in_report")):
-        for keep in _NOTE_STEPS:
-            text = _detail(r, found, keep, tail)
-            if visible_length(text) <= DETAIL_LIMIT:
-                return text
-    return text  # only with content far beyond its limits; Telegram would refuse it
-
-
-def _detail(r: _Reader, found: Sequence[Topic], keep: int, themes: str) -> str:
-    clipped = False
     blocks: list[str] = [r("summary_detail_title")]
     if not found:
         blocks.append(_no_agenda(r))
@@ -277,24 +284,20 @@ def _detail(r: _Reader, found: Sequence[Topic], keep: int, themes: str) -> str:
         lines: list[str] = [
             r("summary_detail_item", number=number, title=topic.title, sentence=topic.sentence)
         ]
-        for name, note in (
-            (r.names.social, topic.social_note),
-            (r.names.business, topic.business_note),
-        ):
-            if note and keep:
-                shown = clip(note, keep)
-                clipped = clipped or shown != note
-                lines.append(r("summary_note", name=name, note=shown))
-            elif note:
-                clipped = True
+        lines.extend(
+            r("summary_note", name=name, note=note)
+            for name, note in (
+                (r.names.social, topic.social_note),
+                (r.names.business, topic.business_note),
+            )
+            if note
+        )
         lines.append(r("summary_detail_question", question=topic.question))
         if topic.next_step:
             lines.append(r("summary_detail_next", step=topic.next_step))
         blocks.append("\n".join(lines))
-    if clipped:
-        blocks.append(r("summary_detail_clipped"))
-    blocks.append(themes)
-    return "\n\n".join(blocks)
+    blocks.append(_themes_block(r))
+    return tuple(blocks)
 
 
 def _themes_block(r: _Reader) -> str:

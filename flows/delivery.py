@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from flows.actions import Action, Keyboard, Send, SendDocument, SendPhoto
+from flows.actions import Action, Keyboard, Send, SendDocument, SendLong, SendPhoto
 from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
-from flows.chat_summary import first_message, render_detail
+from flows.chat_summary import detail_blocks, first_message
 from flows.compare import Comparison, compare
 from flows.messages import Markup, Messages
 from flows.model import Answer, Member, Partnership, Role
@@ -53,8 +53,8 @@ class Combined:
 
 
 # The button under the first summary message that shows the detail (``Summaries.detail``);
-# the transport-facing layer that knows the button kinds supplies it. None: no button, and
-# the first message points to the report instead.
+# the journey supplies it (``overview.detail_keyboard``). None: no button, and the first
+# message points to the report instead.
 DetailKeyboard = Callable[["Combined", Language], Keyboard]
 
 
@@ -110,18 +110,20 @@ class Summaries:
         *,
         report_for: frozenset[Role] = frozenset({Role.FACILITATOR}),
         lead: Callable[[Language], str] | None = None,
+        unled: frozenset[int] = frozenset(),
     ) -> list[Action]:
         """The first message and the picture for each reader; the report for the roles named.
 
         The first message opens with ``lead`` (a line of HTML in the reader's language), such
-        as the news that both partners are done or the briefing before a meeting.
+        as the news that both partners are done or the briefing before a meeting; readers in
+        ``unled`` (user ids) heard that news already and get no lead.
         """
         charts: dict[Language, bytes] = {}
         actions: list[Action] = []
         for member, language in readers:
             if language not in charts:
                 charts[language] = await self.picture(combined, language)
-            opening = lead(language) if lead else None
+            opening = lead(language) if lead and member.user_id not in unled else None
             actions.append(self.first(combined, member.user_id, language, lead=opening))
             caption = str(headline(combined.comparison, self.messages, language))
             actions.append(SendPhoto(member.user_id, charts[language], caption))
@@ -148,10 +150,10 @@ class Summaries:
             keyboard = self.detail_keyboard(combined, language)
         return Send(chat_id, text, keyboard)
 
-    def detail(self, combined: Combined, chat_id: int, language: Language) -> Send:
+    def detail(self, combined: Combined, chat_id: int, language: Language) -> SendLong:
         """The whole agenda with notes, opening questions and next steps, and every theme in one
-        line: what the button under the first message shows, in one message."""
-        text = render_detail(
+        line: what the button under the first message shows, as blocks the transport splits."""
+        blocks = detail_blocks(
             combined.comparison,
             self.canvas,
             self.messages,
@@ -159,7 +161,7 @@ class Summaries:
             social_name=combined.social_name,
             business_name=combined.business_name,
         )
-        return Send(chat_id, text)
+        return SendLong(chat_id, blocks)
 
     def progress(self, combined: Combined, language: Language) -> Markup:
         """Who has answered how much of the round: one line per partner, nothing of what."""

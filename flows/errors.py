@@ -13,3 +13,8 @@ class ContentError(FlowError):
 
 class UnknownActionError(FlowError):
     """A button's data could not be parsed: crafted, truncated or from an old version."""
+
+
+class RoleTakenError(FlowError):
+    """A member row would take a role already taken in its partnership: two people used the
+    same invite at the same moment, and the other one's join was stored first."""

@@ -24,11 +24,12 @@ from zoneinfo import ZoneInfo
 
 from transitions import MachineError
 
-from flows import answering, onboarding, partnerships, privacy, review
+from flows import answering, onboarding, overview, partnerships, privacy, review
 from flows.actions import Action, BotLinks, Notice, Send, SendLinked, Tap
 from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
 from flows.delivery import ChartRenderer, Summaries
+from flows.errors import RoleTakenError
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
 from flows.machine import Step, Trigger, accepted, build_machine, permitted
 from flows.messages import Messages
@@ -64,9 +65,11 @@ def _merged(*tables: Mapping[K, V]) -> dict[K, V]:
 
 # Commands that work at any step, and those about a partnership (after the language is chosen).
 ANYTIME: dict[Command, CommandHandler] = _merged(onboarding.COMMANDS, privacy.COMMANDS)
-ABOUT_PARTNERSHIP: dict[Command, CommandHandler] = _merged(review.COMMANDS, partnerships.COMMANDS)
+ABOUT_PARTNERSHIP: dict[Command, CommandHandler] = _merged(
+    review.COMMANDS, partnerships.COMMANDS, overview.COMMANDS
+)
 TAPS: dict[type[Tap], TapHandler] = _merged(
-    onboarding.TAPS, answering.TAPS, review.TAPS, partnerships.TAPS, privacy.TAPS
+    onboarding.TAPS, answering.TAPS, review.TAPS, partnerships.TAPS, privacy.TAPS, overview.TAPS
 )
 
 
@@ -79,6 +82,9 @@ class Limits:
     organisation_max: int = 100
     note_max: int = 1000
     invite_ttl: timedelta = timedelta(days=14)
+    forget_window: timedelta = timedelta(minutes=10)  # an unanswered "erase?" expires
+    partnerships_max: int = 10  # partnerships one person may start (/new)
+    invites_per_day: int = 5  # times a day one partnership's links may be renewed (/invite)
 
 
 class Journey:
@@ -115,7 +121,14 @@ class Journey:
         )
         self.timezone = timezone
         self.retention = retention
-        self.summaries = Summaries(repo, canvas, messages, timezone, chart)
+        self.summaries = Summaries(
+            repo,
+            canvas,
+            messages,
+            timezone,
+            chart,
+            detail_keyboard=overview.detail_keyboard(messages),
+        )
         self.momentum_settings = momentum or MomentumSettings()
         self.momentum = Momentum(
             repo,
@@ -145,9 +158,18 @@ class Journey:
             logger.info("event %s not valid in state %s", type(event).__name__, session.state)
             use_buttons = session.t("use_buttons")
             return [Notice(use_buttons), Send(session.user_id, use_buttons)]
-        claimed = await self._persist(session)
+        try:
+            claimed = await self._persist(session)
+        except RoleTakenError:
+            # Someone else joined by the same invite a moment earlier: nothing was stored.
+            logger.info("an invite was used by two people at once")
+            return [Send(session.user_id, session.t("invite_used"))]
         if claimed is not None:
-            session.replies.extend(await self._tell_both_done(claimed))
+            # Their done message said both are done when the partner had finished as it was
+            # loaded (``done_together``); else (both at once) the summary's lead tells them.
+            partner = session.counterpart
+            told = {session.user_id} if partner and partner.finished_at else set()
+            session.replies.extend(await self._tell_both_done(claimed, frozenset(told)))
         return session.replies
 
     async def mark_unreachable(self, user_ids: set[int]) -> list[Action]:
@@ -204,6 +226,11 @@ class Journey:
                 return language
         return self.default_language
 
+    @staticmethod
+    def hinted(hint: str | None) -> bool:
+        """Whether the client's language (e.g. "nl", "en-GB") is one the bot speaks."""
+        return (hint or "").split("-")[0].lower() in LANGUAGES
+
     # ---------------------------------------------------------------- loading
 
     async def _load(self, user: User) -> Session:
@@ -219,6 +246,7 @@ class Journey:
             else self.language_from_hint(stored.language),
             now=self.clock(),
             context={} if stored is None else dict(stored.context),
+            language_hinted=self.hinted(user.language_hint),
         )
         self._take(session, snap)
         session.expire_stale_step()
@@ -306,10 +334,13 @@ class Journey:
             return None
         return replace(partnership, summary_round=partnership.round)
 
-    async def _tell_both_done(self, partnership: Partnership) -> list[Action]:
+    async def _tell_both_done(
+        self, partnership: Partnership, told: frozenset[int]
+    ) -> list[Action]:
         """Both partners finished: everyone gets the summary, the facilitator the report too.
 
-        The first summary message itself says that both are done: three messages at most.
+        The first summary message itself says that both are done (three messages at most),
+        except to those in ``told``: their done message said it already.
         """
         combined = await self.summaries.combine(partnership)
         readers = [(m, await self.language_of(m.user_id)) for m in combined.members]
@@ -318,7 +349,9 @@ class Journey:
             header = _header(self.texts.messages, language, combined.members)
             return self.texts.messages("both_done", language, header=header)
 
-        replies: list[Action] = await self.summaries.for_readers(combined, readers, lead=done)
+        replies: list[Action] = await self.summaries.for_readers(
+            combined, readers, lead=done, unled=told
+        )
         logger.info(
             "summary of partnership %s round %s delivered", partnership.id, partnership.round
         )

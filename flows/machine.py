@@ -43,6 +43,7 @@ class Trigger(Enum):
     ONBOARDING_STARTED = "onboarding_started"
     ORGANISATION_NAMED = "organisation_named"
     ROLE_CHOSEN = "role_chosen"
+    JOINED = "joined"  # joined by invite without naming an organisation (a facilitator)
     ANSWERED = "answered"
     ANSWER_CHANGED = "answer_changed"
     NOTE_OPENED = "note_opened"
@@ -86,21 +87,39 @@ def _settling(
     ]
 
 
-def _greeting(trigger: Trigger) -> dict[str, Any]:
-    """Someone new: welcome them (to start a partnership) and ask the language."""
-    return {"trigger": trigger.value, "source": S.NEW, "dest": S.LANGUAGE, "before": "creating"}
+def _greeting(trigger: Trigger) -> list[dict[str, Any]]:
+    """Someone new: welcome them (to start a partnership); ask the language only when their
+    client did not tell it."""
+    return [
+        {
+            "trigger": trigger.value,
+            "source": S.NEW,
+            "dest": S.ORGANISATION,
+            "conditions": ["knows_language"],
+            "before": ["creating", "greet"],
+        },
+        {"trigger": trigger.value, "source": S.NEW, "dest": S.LANGUAGE, "before": "creating"},
+    ]
 
 
 # ``dest: "="`` is a reflexive transition: the state is entered again, so its prompt is shown
 # again. ``dest: None`` is internal: nothing is entered, only the callbacks run.
 TRANSITIONS: Final[list[dict[str, Any]]] = [
     # First contact, and starting a new partnership or joining one by invite.
+    {
+        "trigger": T.ONBOARDING_STARTED.value,
+        "source": S.NEW,
+        "dest": S.ORGANISATION,
+        "conditions": ["knows_language"],
+        "before": "greet",
+    },
     {"trigger": T.ONBOARDING_STARTED.value, "source": [S.NEW, S.LANGUAGE], "dest": S.LANGUAGE},
     {
         "trigger": T.ONBOARDING_STARTED.value,
         "source": [S.ORGANISATION, S.ROLE, *_SETTLED],
         "dest": S.ORGANISATION,
     },
+    *_settling(T.LANGUAGE_CHOSEN, S.LANGUAGE, "has_joined"),
     {"trigger": T.LANGUAGE_CHOSEN.value, "source": S.LANGUAGE, "dest": S.ORGANISATION},
     {"trigger": T.LANGUAGE_CHOSEN.value, "source": [S.ORGANISATION, S.ROLE], "dest": "="},
     {
@@ -117,6 +136,10 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     },
     *_settling(T.ORGANISATION_NAMED, S.ORGANISATION),
     *_settling(T.ROLE_CHOSEN, S.ROLE),
+    # A facilitator joins by invite with no name to give: the language first if unknown.
+    {"trigger": T.JOINED.value, "source": S.NEW, "dest": S.LANGUAGE, "unless": ["knows_language"]},
+    {"trigger": T.JOINED.value, "source": S.LANGUAGE, "dest": "="},
+    *_settling(T.JOINED, [S.NEW, S.ORGANISATION, S.ROLE, *_SETTLED]),
     # Answering, phase by phase; a note can be added to any answered theme. Once the round's
     # summary is out (``round_open`` fails) its answers and notes are locked: the features ask
     # the table (``permitted``) and fire LATE_CHANGE instead, which refuses and stores nothing.
@@ -147,14 +170,14 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     },
     *_settling(T.LATE_CHANGE, S.NOTE, before="refuse_late_change"),
     # Coming back: a pending prompt again, else settle where the answers say.
-    _greeting(T.RESUMED),
+    *_greeting(T.RESUMED),
     {"trigger": T.RESUMED.value, "source": _ASKING, "dest": "="},
     *_settling(T.RESUMED, _SETTLED, before="drop_note"),
     # Cancelling and switching partnership: settle where the answers say.
     *_settling(T.CANCELLED, [S.ORGANISATION, S.ROLE, S.NOTE]),
     *_settling(T.SWITCHED, _SETTLED),
     # Input the step cannot use: a hint, and the step's prompt again.
-    _greeting(T.TEXT_SENT),
+    *_greeting(T.TEXT_SENT),
     {
         "trigger": T.TEXT_SENT.value,
         "source": [S.LANGUAGE, S.ROLE],
@@ -170,10 +193,10 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
         "after": "hint_done",
     },
     *_settling(T.TEXT_SENT, [S.DONE, S.IDLE]),
-    _greeting(T.OTHER_SENT),
+    *_greeting(T.OTHER_SENT),
     {"trigger": T.OTHER_SENT.value, "source": [*_ASKING, S.NOTE], "dest": "="},
     *_settling(T.OTHER_SENT, [S.ANSWERING, S.DONE, S.IDLE]),
-    _greeting(T.ASKED_EARLY),
+    *_greeting(T.ASKED_EARLY),
     {"trigger": T.ASKED_EARLY.value, "source": S.LANGUAGE, "dest": "="},
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -39,7 +39,14 @@ async def resume(j: Journey, s: Session, _: str | ContinueTap = "") -> None:
 
 
 async def new_partnership(j: Journey, s: Session, _: str) -> None:
-    """/new: start another partnership, from the organisation's name on."""
+    """/new: start another partnership, from the organisation's name on (up to a cap)."""
+    started = 0
+    for membership in s.memberships:
+        partnership = await j.repo.partnership(membership.partnership_id)
+        started += partnership is not None and partnership.created_by == s.user_id
+    if started >= j.limits.partnerships_max:
+        s.say(s.t("new_limit", limit=j.limits.partnerships_max))
+        return
     s.context = {"purpose": "create"}
     j.fire(s, Trigger.ONBOARDING_STARTED)
 
@@ -54,7 +61,8 @@ async def cancel(j: Journey, s: Session, _: str) -> None:
 
 
 async def show_help(j: Journey, s: Session, _: str) -> None:
-    s.say(s.t("help"))
+    me = s.me
+    s.say(s.t("help_facilitator" if me and me.role is Role.FACILITATOR else "help"))
 
 
 async def choose_language(j: Journey, s: Session, _: str) -> None:
@@ -67,8 +75,19 @@ async def language_chosen(j: Journey, s: Session, tap: LanguageTap) -> None:
     j.fire(s, Trigger.LANGUAGE_CHOSEN)
 
 
+# Zero-width and bidirectional controls: invisible, yet they can make a name show as another.
+_INVISIBLE = dict.fromkeys(
+    [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF]
+)
+
+
+def clean_name(text: str) -> str:
+    """An organisation's name as shown: no invisible controls, single spaces."""
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
 async def organisation_named(j: Journey, s: Session, text: str) -> None:
-    name = " ".join(text.split())
+    name = clean_name(text)
     if not name or name.startswith("/"):
         s.say(s.t("organisation_empty"))
         return
@@ -85,14 +104,35 @@ async def organisation_named(j: Journey, s: Session, text: str) -> None:
         s.say(problem)
         j.fire(s, Trigger.CANCELLED)
         return
+    await _join(j, s, invite, name)
+    s.say(s.t("joined", header=s.header()))
+    j.fire(s, Trigger.ORGANISATION_NAMED)
+    s.context = {}
+
+
+async def _join(j: Journey, s: Session, invite: Invite, name: str) -> Member:
+    """Use ``invite``: the person becomes a member under ``name``; the others are told."""
     member = Member(invite.partnership_id, s.user_id, invite.role, name, s.now)
     s.changes.invites.append(replace(invite, used_by=s.user_id, used_at=s.now))
     await j.activate(s, invite.partnership_id)
     s.stage_member(member)
     await _tell_members_joined(j, s, member)
-    s.say(s.t("joined", header=s.header()))
-    j.fire(s, Trigger.ORGANISATION_NAMED)
+    return member
+
+
+async def _join_as_facilitator(j: Journey, s: Session, invite: Invite) -> None:
+    """A facilitator is asked no organisation: a neutral label stands in for the name. One who
+    joins after both partners finished gets the summary at once."""
     s.context = {}
+    member = await _join(j, s, invite, str(s.t("facilitator_label")))
+    s.say(s.t("welcome_facilitator", header=s.header()))
+    j.fire(s, Trigger.JOINED)
+    partnership = s.partnership
+    if partnership is None:
+        return
+    combined = await j.summaries.combine(partnership)
+    if combined.complete:
+        s.replies.extend(await j.summaries.for_readers(combined, [(member, s.language)]))
 
 
 async def role_chosen(j: Journey, s: Session, tap: RoleTap) -> None:
@@ -120,9 +160,14 @@ async def role_chosen(j: Journey, s: Session, tap: RoleTap) -> None:
     j.fire(s, Trigger.ROLE_CHOSEN)
 
 
-def issue_invites(j: Journey, s: Session, partnership: Partnership) -> None:
-    """A fresh invite link for every role still open in the partnership."""
-    taken = {m.role for m in s.members}
+def issue_invites(
+    j: Journey, s: Session, partnership: Partnership, roles: Collection[Role] = tuple(Role)
+) -> None:
+    """A fresh invite link for every role of ``roles`` still open in the partnership."""
+    taken = {m.role for m in s.members} | {r for r in Role if r not in roles}
+    me = s.me
+    # A facilitator who starts a partnership sends each partner a link named for their role.
+    prefix = "invite_for" if me is not None and me.role is Role.FACILITATOR else "invite"
     for admitted in (r for r in Role if r not in taken):
         token = j.new_token()
         s.changes.invites.append(
@@ -135,12 +180,13 @@ def issue_invites(j: Journey, s: Session, partnership: Partnership) -> None:
                 expires_at=s.now + j.limits.invite_ttl,
             )
         )
-        s.replies.append(SendLinked(s.user_id, _invite_text(s, admitted, token, j), token))
+        key = f"{prefix}_{admitted.value}"
+        s.replies.append(SendLinked(s.user_id, _invite_text(s, key, token, j), token))
 
 
-def _invite_text(s: Session, role: Role, token: str, j: Journey) -> Callable[[BotLinks], str]:
-    """The invite message for ``role``, once the transport knows its link."""
-    key, language, days = f"invite_{role.value}", s.language, j.limits.invite_ttl.days
+def _invite_text(s: Session, key: str, token: str, j: Journey) -> Callable[[BotLinks], str]:
+    """The invite message ``key``, once the transport knows its link."""
+    language, days = s.language, j.limits.invite_ttl.days
 
     def text(bot: BotLinks) -> str:
         return s.texts.messages(key, language, link=bot.start(token), days=days)
@@ -158,11 +204,16 @@ async def open_invite(j: Journey, s: Session, token: str) -> None:
         s.say(s.t("invite_already_member"))
         await review.switch_to(j, s, invite.partnership_id)
         return
+    if invite.role is Role.FACILITATOR:
+        await _join_as_facilitator(j, s, invite)
+        return
     members = await j.repo.members(invite.partnership_id)
+    # The partner who invited; a facilitator's name when they started it and no partner is in.
+    inviters = [m for m in members if m.role.answers] or members
     s.context = {
         "purpose": "join",
         "invite": token,
-        "inviter": " & ".join(m.organisation for m in members if m.role.answers),
+        "inviter": " & ".join(m.organisation for m in inviters),
     }
     j.fire(s, Trigger.ONBOARDING_STARTED)
 

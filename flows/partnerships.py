@@ -1,15 +1,15 @@
-"""The partnership as a whole: the list, invites, the meeting, rounds, reminders, summaries."""
+"""The partnership as a whole: invites, the meeting, rounds, reminders, summaries."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flows import onboarding
 from flows.actions import Notice, Send, StopRemindersTap, Tap
 from flows.events import Command
 from flows.machine import Trigger
-from flows.messages import Markup
 from flows.model import Role
 from flows.momentum import parse_meeting
 from flows.session import Session, continue_keyboard
@@ -18,64 +18,67 @@ if TYPE_CHECKING:
     from flows.journey import CommandHandler, Journey, TapHandler
 
 
-async def listing(j: Journey, s: Session, _: str) -> None:
-    """Every partnership of this user, with who has finished what."""
-    if not s.memberships:
-        s.say(s.t("idle"))
-        return
-    total = len(s.texts.canvas.themes)
-    lines = [s.t("partnerships_title")]
-    for membership in s.memberships:
-        partnership = await j.repo.partnership(membership.partnership_id)
-        if partnership is None:
-            continue
-        members = await j.repo.members(partnership.id)
-        counts = await j.repo.answer_counts(partnership.id, partnership.round)
-        names = {m.role: m for m in members}
-        parts = []
-        for role in (Role.SOCIAL, Role.BUSINESS):
-            member = names.get(role)
-            if member is None:
-                parts.append(s.t(f"status_missing_short_{role.value}"))
-                continue
-            done = "✅" if member.finished_at else f"{counts.get(member.user_id, 0)}/{total}"
-            parts.append(
-                s.t("partnerships_member", organisation=member.organisation, progress=done)
-            )
-        active = "▶️ " if partnership.id == s.active else ""
-        lines.append(
-            s.t(
-                "partnerships_line",
-                active=active,
-                round=partnership.round,
-                members=Markup(" · ").join(parts),
-            )
-        )
-    s.say("\n".join(lines))
+def exists_locally(moment: datetime) -> bool:
+    """Whether the wall-clock time of ``moment`` happens in its zone: not one skipped when the
+    clocks go forward (e.g. 29-03-2026 02:30 in Amsterdam)."""
+    there = moment.astimezone(UTC).astimezone(moment.tzinfo)
+    return there.replace(tzinfo=None) == moment.replace(tzinfo=None)
+
+
+def leads(s: Session) -> bool:
+    """Whether this member leads the partnership: its facilitator, or without one its creator.
+
+    Only they may invite a facilitator (who sees the summary and briefings) and set the
+    meeting (whose briefing goes out before it).
+    """
+    me, partnership = s.me, s.partnership
+    if me is None or partnership is None:
+        return False
+    if me.role is Role.FACILITATOR:
+        return True
+    return partnership.created_by == s.user_id
 
 
 async def invite(j: Journey, s: Session, _: str) -> None:
-    """New invite links for the open roles; links issued before stop working."""
+    """New invite links for the open roles this member may fill; the links they replace stop
+    working. A facilitator link only for the creator or a facilitator (``leads``)."""
     if s.partnership is None or s.me is None:
         s.say(s.t("review_nothing"))
         return
-    for old in await j.repo.invites(s.partnership.id):
-        if old.used_by is None and not old.revoked:
-            s.changes.invites.append(replace(old, revoked=True))
-    if {m.role for m in s.members} >= set(Role):
-        s.say(s.t("invite_complete"))
+    allowed = set(Role) if leads(s) else {Role.SOCIAL, Role.BUSINESS}
+    open_roles = allowed - {m.role for m in s.members}
+    issued = await j.repo.invites(s.partnership.id)
+    # Links made together share their moment: each moment of the last day is one /invite.
+    today = {i.created_at for i in issued if i.created_at > s.now - timedelta(days=1)}
+    if open_roles and len(today) >= j.limits.invites_per_day:
+        s.say(s.t("invite_limit", limit=j.limits.invites_per_day))
         return
-    onboarding.issue_invites(j, s, s.partnership)
+    for old in issued:
+        if old.used_by is None and not old.revoked and old.role in open_roles:
+            s.changes.invites.append(replace(old, revoked=True))
+    if not open_roles:
+        complete = {m.role for m in s.members} >= set(Role)
+        s.say(s.t("invite_complete" if complete else "invite_partner_joined"))
+        return
+    onboarding.issue_invites(j, s, s.partnership, open_roles)
 
 
 async def meeting(j: Journey, s: Session, argument: str) -> None:
-    """/meeting <date> <time>: the next meeting, in the bot's time zone."""
+    """/meeting <date> <time>: the next meeting, in the bot's time zone. Set by the
+    facilitator; in a partnership without one, by its creator."""
     if s.partnership is None or s.me is None:
         s.say(s.t("review_nothing"))
+        return
+    facilitated = any(m.role is Role.FACILITATOR for m in s.members)
+    if not (s.me.role is Role.FACILITATOR or (leads(s) and not facilitated)):
+        s.say(s.t("meeting_not_allowed"))
         return
     when = parse_meeting(argument, j.timezone)
     if when is None:
         s.say(s.t("meeting_usage"))
+        return
+    if not exists_locally(when):
+        s.say(s.t("meeting_no_such_time", when=when.strftime("%d-%m-%Y %H:%M")))
         return
     if when <= s.now:
         s.say(s.t("meeting_past"))
@@ -165,7 +168,6 @@ async def _summary_command(j: Journey, s: Session, command: Command) -> None:
 
 
 COMMANDS: dict[Command, CommandHandler] = {
-    Command.PARTNERSHIPS: listing,
     Command.INVITE: invite,
     Command.MEETING: meeting,
     Command.NEWROUND: new_round,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from flows.actions import Action, Button, Edit, ForgetTap, Send, SendDocument, Tap
@@ -35,12 +35,14 @@ async def export(j: Journey, s: Session, _: str) -> None:
 
 
 async def ask_to_forget(j: Journey, s: Session, _: str) -> None:
-    """/forget: ask before erasing."""
+    """/forget: ask before erasing; the question holds for ``Limits.forget_window``."""
+    issued = int(s.now.timestamp())
+    minutes = int(j.limits.forget_window.total_seconds() // 60)
     s.say(
-        s.t("forget_confirm"),
+        s.t("forget_confirm", minutes=minutes),
         (
-            (Button(s.t("button_forget_yes"), ForgetTap(confirmed=True)),),
-            (Button(s.t("button_forget_no"), ForgetTap(confirmed=False)),),
+            (Button(s.t("button_forget_yes"), ForgetTap(confirmed=True, issued=issued)),),
+            (Button(s.t("button_forget_no"), ForgetTap(confirmed=False, issued=issued)),),
         ),
     )
 
@@ -48,6 +50,9 @@ async def ask_to_forget(j: Journey, s: Session, _: str) -> None:
 async def forget(j: Journey, s: Session, tap: ForgetTap) -> None:
     if not tap.confirmed:
         s.replies.append(Edit(s.t("forget_kept")))
+        return
+    if s.now - datetime.fromtimestamp(tap.issued, UTC) > j.limits.forget_window:
+        s.replies.append(Edit(s.t("forget_expired")))
         return
     others = {m.partnership_id: await j.repo.members(m.partnership_id) for m in s.memberships}
     own = {m.partnership_id: m.organisation for m in s.memberships}

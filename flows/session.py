@@ -65,6 +65,8 @@ class Session:
     replies: list[Action] = field(default_factory=list)
     finished: bool = False  # this update finished the round for this partner
     forget: bool = False  # erase the person's data instead of storing this update
+    # The client told us a language we speak (Telegram's language_code): no need to ask it.
+    language_hinted: bool = False
 
     # ----------------------------------------------------------------- reading
 
@@ -94,6 +96,13 @@ class Session:
         return len(self.answers.keys() & self.texts.canvas.theme_ids)
 
     # -------------------------------------------------------------- conditions
+
+    def knows_language(self, *_: object) -> bool:
+        return self.language_hinted
+
+    def has_joined(self, *_: object) -> bool:
+        """A member of the active partnership already (a facilitator asked the language)."""
+        return self.me is not None
 
     def is_joining(self, *_: object) -> bool:
         return self.context.get("purpose") == "join"
@@ -294,6 +303,10 @@ class Session:
         for key in (*ROUND_BOUND, ROUND_KEY):
             self.context.pop(key, None)
 
+    def greet(self, *_: object) -> None:
+        """The welcome without the language question (the client told us the language)."""
+        self.say(self.t("welcome_known"))
+
     def confirm_language(self, *_: object) -> None:
         self.say(self.t("language_set"))
 
@@ -314,7 +327,8 @@ class Session:
     # ---------------------------------------------------------- entering states
 
     def on_enter_LANGUAGE(self, *_: object) -> None:  # noqa: N802 (transitions' naming)
-        self.say(self.t("welcome"), language_keyboard())
+        # A facilitator who joined was welcomed as one: only the language is left to ask.
+        self.say(self.t("choose_language" if self.me else "welcome"), language_keyboard())
 
     def on_enter_ORGANISATION(self, *_: object) -> None:  # noqa: N802
         if self.is_joining():
@@ -378,7 +392,10 @@ class Session:
     def on_enter_IDLE(self, *_: object) -> None:  # noqa: N802
         me = self.me
         if me is not None and me.role is Role.FACILITATOR:
-            self.say(self.t("idle_facilitator", header=self.header()))
+            partners = [m for m in self.members if m.role.answers]
+            done = len(partners) == 2 and all(m.finished_at for m in partners)
+            key = "idle_facilitator_done" if done else "idle_facilitator"
+            self.say(self.t(key, header=self.header()))
         else:
             self.say(self.t("idle"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flows.errors import RoleTakenError
+
 
 class StorageError(Exception):
     """Root of every error raised by storage/."""
@@ -9,3 +11,7 @@ class StorageError(Exception):
 
 class MigrationError(StorageError):
     """The database schema is newer than this code, or a migration failed."""
+
+
+class RoleConflictError(StorageError, RoleTakenError):
+    """A unit of work gave a partnership's role a second member (the unique constraint)."""

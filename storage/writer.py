@@ -23,7 +23,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import aiosqlite
 
-from storage.errors import StorageError
+from storage.errors import RoleConflictError, StorageError
 from storage.statements import WRITE_UNIT_OF_WORK
 
 logger = logging.getLogger(__name__)
@@ -265,6 +265,7 @@ def _fail(item: _Item, exc: Exception) -> None:
     detail = (
         f"{type(exc).__name__}: {exc}" if isinstance(exc, sqlite3.Error) else type(exc).__name__
     )
-    error = StorageError(f"{what} failed: {detail}")
+    taken = isinstance(exc, sqlite3.IntegrityError) and "members.role" in str(exc)
+    error = (RoleConflictError if taken else StorageError)(f"{what} failed: {detail}")
     error.__cause__ = exc
     item.future.set_exception(error)

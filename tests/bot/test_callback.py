@@ -9,6 +9,7 @@ from flows.actions import (
     AnswerTap,
     ChangeTap,
     ContinueTap,
+    DetailTap,
     ForgetTap,
     LanguageTap,
     NoteTap,
@@ -31,8 +32,9 @@ WIRE: list[tuple[Tap, str]] = [
     (SwitchTap("p9"), "w:p9"),
     (ContinueTap(), "g"),
     (StopRemindersTap("p9"), "x:p9"),
-    (ForgetTap(confirmed=True), "f:yes"),
-    (ForgetTap(confirmed=False), "f:no"),
+    (ForgetTap(confirmed=True, issued=1764680000), "f:yes:1764680000"),
+    (ForgetTap(confirmed=False, issued=1764680000), "f:no:1764680000"),
+    (DetailTap("p9", 2), "d:p9:2"),
 ]
 
 
@@ -58,6 +60,12 @@ def test_each_tap_keeps_its_wire_format_both_ways(tap: Tap, data: str) -> None:
         "l:de",
         "o:boss",
         "f:maybe",
+        "f:yes",
+        "f:yes:0",
+        "f:yes:soon",
+        "d:p9",
+        "d:p9:0",
+        "d:p9:x",
         "g:extra",
         "w:",
         "w:a:b",

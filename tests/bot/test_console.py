@@ -48,12 +48,10 @@ def test_both_partners_reach_the_summary_and_its_files(tmp_path, script, capsys)
     prompts = script(
         [
             "/start",
-            "1",  # Nederlands
             "Bakkerij De Zon",
             "1",  # sociale onderneming
             *["4"] * THEMES,
             "join",
-            "1",  # Nederlands
             "Fiets & Co",
             *["2"] * THEMES,
         ]
@@ -78,7 +76,7 @@ def test_both_partners_reach_the_summary_and_its_files(tmp_path, script, capsys)
 
 def test_switching_shows_messages_that_waited(tmp_path, script, capsys):
     """A message for the other partner waits until the person switches to that partner."""
-    script(["/start", "1", "Bakkerij De Zon", "1", "join", "1", "Wissel & Co", "wissel"])
+    script(["/start", "Bakkerij De Zon", "1", "join", "Wissel & Co", "wissel"])
 
     assert run(tmp_path) == 0
 
@@ -90,21 +88,21 @@ def test_switching_shows_messages_that_waited(tmp_path, script, capsys):
 
 def test_commands_text_and_bad_choices(tmp_path, script, capsys):
     """Commands go to the journey, unknown ones are refused, a bad number is explained."""
-    prompts = script(["/start", "9", "/onbekend", "/help", "quit", "/start"])
+    prompts = script(["/start", "De Zon", "9", "/onbekend", "/help", "quit", "/start"])
 
     assert run(tmp_path) == 0
 
     output = capsys.readouterr().out
-    assert "Kies een knop van 1 tot 2." in output
+    assert "Kies een knop van 1 tot 3." in output
     assert "Die opdracht ken ik niet." in output
     assert output.rstrip().endswith("Tot ziens.")
-    assert len(prompts) == 5  # nothing is read after quit
+    assert len(prompts) == 6  # nothing is read after quit
 
 
 def test_a_number_is_text_when_the_bot_asks_for_text(tmp_path, script, capsys):
     """After a question without buttons, digits are what the person typed, not a tap on the
     buttons of an older message: here an organisation called "4"."""
-    script(["/start", "1", "4", "1", "5"])
+    script(["/start", "4", "1", "5"])
 
     assert run(tmp_path) == 0
 

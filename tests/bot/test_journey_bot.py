@@ -77,7 +77,7 @@ async def test_two_partners_answer_every_phase_and_are_both_told(
     assert set(business.values()) == {2}
     edits = harness.offline.calls_to("editMessageText")
     assert len(edits) == 2 * THEMES
-    taps = 2 * THEMES + 3  # every answer, two language choices and one role choice
+    taps = 2 * THEMES + 1  # every answer and one role choice: no language tap in nl and en
     assert len(harness.offline.calls_to("answerCallbackQuery")) == taps
 
 
@@ -128,3 +128,22 @@ async def test_a_failure_is_logged_and_the_user_told_in_their_language(
     await harness.tap(SOCIAL, "a:", replace_last="3")
     assert "Je antwoorden zijn veilig" in harness.texts_to(SOCIAL)[-1]
     assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)
+
+
+async def test_the_detail_button_sends_the_whole_agenda_in_telegram_sized_messages(
+    harness: Harness,
+) -> None:
+    """Tapping the button under the first summary message answers the tap and sends the whole
+    agenda and every theme, each message within Telegram's limit."""
+    token = await create(harness)
+    await join(harness, token)
+    await answer(harness, SOCIAL, THEMES, 5)
+    await answer(harness, BUSINESS, THEMES, 1)
+    before = len(harness.texts_to(SOCIAL))
+    await harness.tap(SOCIAL, "d:")
+    sent = harness.texts_to(SOCIAL)[before:]
+    assert sent
+    assert "Agenda voor het gesprek" in sent[0]
+    assert all(len(text) <= 4096 for text in sent)
+    assert sum(text.count(" · ") for text in sent) >= THEMES  # a line per theme
+    assert harness.offline.calls_to("answerCallbackQuery")[-1].ok

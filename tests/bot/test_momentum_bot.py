@@ -36,8 +36,8 @@ async def test_briefing_is_sent_once_even_across_a_restart(settings: Settings) -
         await scenario.join(first, FACILITATOR, facilitator_token, "Coach & Co")
         await join(first, token)
         meeting = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
-        await first.command(SOCIAL, "/meeting", meeting)
-        assert "Gesprek gepland" in first.texts_to(SOCIAL)[-1]
+        await first.command(FACILITATOR, "/meeting", meeting)  # the facilitator sets it
+        assert "Gesprek gepland" in first.texts_to(FACILITATOR)[-1]
         sent_before = len(first.offline.calls_to("sendMessage"))
         await run_scan(first, later(1.5))
         assert len(first.offline.calls_to("sendMessage")) == sent_before  # not due yet

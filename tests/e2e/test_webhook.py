@@ -44,8 +44,9 @@ def test_webhook_mode_answers_only_updates_that_carry_the_secret(
     # Updates are handled in order: once /help is answered, a refused /start would have been.
     assert server.post_to_webhook(server.command_update(USER, "/help")) == 200
     server.wait_for_text(USER, "Zo werkt het", since=refused, check=bot.check)
-    welcome, help_ = server.sent_texts(USER)  # nothing in between
+    welcome, name, help_ = server.sent_texts(USER)  # nothing in between
     assert "Welkom" in welcome
+    assert "naam van jouw organisatie" in name
     assert "Zo werkt het" in help_
 
     assert bot.stop() == 0

@@ -79,5 +79,5 @@ async def test_the_detail_button_hook_puts_a_button_under_the_first_message(
     assert first.keyboard == button
     assert "knop hieronder" in first.text
     detail = hooked.detail(both, SOCIAL, "nl")
-    assert "Agenda voor het gesprek" in detail.text
+    assert "Agenda voor het gesprek" in detail.blocks[0]
     assert detail.chat_id == SOCIAL

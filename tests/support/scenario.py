@@ -38,7 +38,6 @@ async def start(
 ) -> str:
     """A new user starts a partnership for ``organisation``; the partner's invite token."""
     await player.command(user_id, "/start", language_code=language)
-    await player.tap(user_id, f"l:{language}", language_code=language)
     await player.text(user_id, organisation, language_code=language)
     await player.tap(user_id, f"o:{role}", language_code=language)
     return invite_token(player.texts_to(user_id), COUNTERPART[role])
@@ -49,7 +48,6 @@ async def join(
 ) -> None:
     """A new user opens the invite link ``token`` and names their organisation."""
     await player.command(user_id, "/start", token, language_code=language)
-    await player.tap(user_id, f"l:{language}", language_code=language)
     await player.text(user_id, organisation, language_code=language)
 
 
