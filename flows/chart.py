@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from flows.agenda_text import Plain, plain_messages
 from flows.canvas import Canvas, Language
+from flows.chart_text import legend_lines, printable, wrap_title
 from flows.compare import Comparison, State, ThemeResult, Verdict
 from flows.messages import Messages, load_messages
 
@@ -48,8 +49,6 @@ KEY_SIZE, STATE_SIZE = 10, 9.5
 KEY_TOP_IN = 0.62  # where the key of the bands starts, below the names
 SAME_SCORE_SHIFT = 0.11  # equal scores sit side by side instead of on top of each other
 UNSCORED_X = (0.72, 5.28)  # an answer without a score: beside the scale, never on a score
-TITLE_CHARS = 44  # a theme title wider than this takes a second line
-LEGEND_CHARS, LEGEND_LINES = 46, 3  # a role and a name: at most three lines of this length
 LEGEND_LINE_IN = 0.2  # the height one more legend line takes
 PNG_COMPRESSION = 1  # zlib level: the default (6) takes ~40 ms more; Telegram re-encodes anyway
 
@@ -130,7 +129,7 @@ def chart_figure(
     t = plain_messages(messages or _messages(), language)
     roles = (t("report_role_social"), t("report_role_business"))
     who = [
-        _lines(t("report_role_name", role=role, name=name))
+        legend_lines(t("report_role_name", role=role, name=name))
         for role, name in zip(roles, (social_name, business_name), strict=True)
     ]
     extra = sum(label.count("\n") for label in who) * LEGEND_LINE_IN
@@ -151,10 +150,10 @@ def _layout(comparison: Comparison, canvas: Canvas, language: Language, top_in: 
     themes: list[_Row] = []
     y = 0.0
     for phase in canvas.phases:
-        phases.append((y + PHASE_IN / 2, _printable(phase.title(language))))
+        phases.append((y + PHASE_IN / 2, printable(phase.title(language))))
         y += PHASE_IN
         for result in comparison.in_phase(phase.id):
-            title = _wrap(result.theme.title(language))
+            title = wrap_title(result.theme.title(language))
             below = y + TITLE_IN * (title.count("\n") + 1)
             themes.append(_Row(y, title, below + ROW_IN / 2, below + ROW_IN, result))
             y = below + ROW_IN + GAP_IN
@@ -166,7 +165,7 @@ def _axes(ax: Axes, canvas: Canvas, language: Language, layout: _Layout) -> None
     """The scale's words on top; under each theme a short tick at each point of the scale."""
     from matplotlib.collections import LineCollection
 
-    scale = [textwrap.fill(_printable(word(language)), 9) for word in canvas.scale]
+    scale = [textwrap.fill(printable(word(language)), 9) for word in canvas.scale]
     ax.set_xlim(0.6, 5.4)
     ax.set_ylim(layout.bottom_y, 0)  # top to bottom
     ax.set_xticks(range(1, 6), scale, fontsize=TICK_SIZE, color=MUTED)
@@ -342,7 +341,7 @@ def _legend(
     who: list[str],
     t: Plain,
 ) -> None:
-    """Who is who (role and name, from ``_lines``), then what the bands mean."""
+    """Who is who (role and name, from ``legend_lines``), then what the bands mean."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -375,7 +374,7 @@ def _legend(
     ]
     figure.legend(
         key,
-        [_printable(w) for w in words],
+        [printable(w) for w in words],
         loc="upper left",
         bbox_to_anchor=(0.01, 1 - (KEY_TOP_IN + layout.top_in - TOP_IN) / layout.height_in),
         ncols=2,
@@ -390,32 +389,6 @@ def _legend(
     )
 
 
-def _lines(text: str) -> str:
-    """``text`` wrapped to at most LEGEND_LINES lines, shortened with "…" beyond them."""
-    lines = textwrap.wrap(_printable(text), LEGEND_CHARS, break_on_hyphens=False)
-    if len(lines) > LEGEND_LINES:
-        last = lines[LEGEND_LINES - 1][: LEGEND_CHARS - 1].rstrip() + "…"
-        lines = [*lines[: LEGEND_LINES - 1], last]
-    return "\n".join(lines)
-
-
 @cache
 def _messages() -> Messages:
     return load_messages()
-
-
-def _wrap(title: str) -> str:
-    return textwrap.fill(_printable(title), TITLE_CHARS, break_on_hyphens=True)
-
-
-def _printable(text: str) -> str:
-    """``text`` without characters the font cannot draw (emoji in a name, say)."""
-    known = _charmap()
-    return " ".join("".join(c for c in text if ord(c) in known or c.isspace()).split())
-
-
-@cache
-def _charmap() -> frozenset[int]:
-    from matplotlib.font_manager import FontProperties, findfont, get_font
-
-    return frozenset(get_font(findfont(FontProperties())).get_charmap())
