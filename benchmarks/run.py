@@ -78,7 +78,7 @@ INF: Final = float("inf")
 SLICES: Final = 10  # (f) alternates ours and the floor this many times
 TOKEN: Final = "123456:BENCHMARK"  # noqa: S105 - the offline layer takes any
 FIRST_USER: Final = 1_000_000
-THEMES: Final = len(load_canvas().themes)
+THEMES: Final = len(load_canvas().questions)  # the ambitions and the statements
 ROOT: Final = Path(__file__).resolve().parents[1]
 # A valid 1x1 PNG: what the stub chart renderer returns.
 TINY_PNG: Final = bytes.fromhex(

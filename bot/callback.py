@@ -31,6 +31,7 @@ from flows.model import Role
 
 MAX_BYTES: Final = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 SKIP: Final = "s"
+NOT_YET: Final = "n"
 _ROUND: Final = re.compile(r"[1-9][0-9]{0,3}")
 _SCORES: Final[dict[str, Score]] = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, SKIP: None}
 _FORGET: Final = {"yes": True, "no": False}
@@ -47,7 +48,7 @@ def pack(tap: Tap) -> str:
 def _fields(tap: Tap) -> tuple[str, ...]:
     if isinstance(tap, AnswerTap | ChangeTap):
         prefix = "a" if isinstance(tap, AnswerTap) else "c"
-        score = SKIP if tap.score is None else str(tap.score)
+        score = str(tap.score) if tap.score is not None else NOT_YET if tap.not_yet else SKIP
         return (prefix, tap.partnership_id, str(tap.round), tap.theme_id, score)
     if isinstance(tap, ReviewTap | NoteTap):
         prefix = "e" if isinstance(tap, ReviewTap) else "n"
@@ -71,9 +72,11 @@ def unpack(data: str) -> Tap | None:
     if not all(args) or len(data.encode()) > MAX_BYTES:
         return None
     if prefix in ("a", "c") and len(args) == 4 and _ROUND.fullmatch(args[1]):
+        kind = AnswerTap if prefix == "a" else ChangeTap
+        if args[3] == NOT_YET:
+            return kind(args[0], int(args[1]), args[2], None, not_yet=True)
         if args[3] not in _SCORES:
             return None
-        kind = AnswerTap if prefix == "a" else ChangeTap
         return kind(args[0], int(args[1]), args[2], _SCORES[args[3]])
     if prefix in ("e", "n") and len(args) == 3 and _ROUND.fullmatch(args[1]):
         question = ReviewTap if prefix == "e" else NoteTap

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from flows import onboarding
+from flows import cards, onboarding
 from flows.actions import AnswerTap, ChangeTap, NoteTap, Notice, QuestionTap, ReviewTap, Tap
-from flows.canvas import Theme
+from flows.cards import Question
 from flows.machine import Trigger
 from flows.session import Session
 
@@ -26,28 +26,33 @@ async def on_text(j: Journey, s: Session, text: str) -> None:
 
 
 async def answer_tapped(j: Journey, s: Session, tap: AnswerTap | ChangeTap) -> None:
-    theme = _theme_of(j, s, tap)
-    if theme is not None:
-        answered(j, s, theme, tap.score, change=isinstance(tap, ChangeTap))
+    question = _question_of(j, s, tap)
+    if question is None:
+        return
+    if not cards.valid_score(question, tap.score, tap.not_yet):
+        s.replies.append(Notice(s.t("stale_button")))
+        return
+    change = isinstance(tap, ChangeTap)
+    answered(j, s, question, tap.score, change=change, not_yet=tap.not_yet)
 
 
 async def review_tapped(j: Journey, s: Session, tap: ReviewTap) -> None:
-    """An answered theme from /review: the question again, its buttons change the answer."""
-    theme = _theme_of(j, s, tap)
-    if theme is not None:
-        s.say(s.question_text(theme), s.scale_keyboard(theme, change=True))
+    """An answered question from /review: asked again, its buttons change the answer."""
+    question = _question_of(j, s, tap)
+    if question is not None:
+        s.say(cards.asking_text(s, question), cards.keyboard(s, question, change=True))
 
 
 async def note_tapped(j: Journey, s: Session, tap: NoteTap) -> None:
-    theme = _theme_of(j, s, tap)
-    if theme is not None:
-        s.context["note"] = theme.id
+    question = _question_of(j, s, tap)
+    if question is not None:
+        s.context["note"] = question.id
         j.fire(s, Trigger.NOTE_OPENED)
 
 
-def _theme_of(j: Journey, s: Session, tap: QuestionTap) -> Theme | None:
-    """The theme a question button names, if it still belongs to this user's journey."""
-    theme = s.texts.canvas.theme(tap.theme_id)
+def _question_of(j: Journey, s: Session, tap: QuestionTap) -> Question | None:
+    """The question a button names, if it still belongs to this user's journey."""
+    theme = s.texts.canvas.question(tap.theme_id)
     member = next((m for m in s.memberships if m.partnership_id == tap.partnership_id), None)
     if theme is None or member is None or not member.role.answers:
         s.replies.append(Notice(s.t("stale_button")))
@@ -64,16 +69,18 @@ def _theme_of(j: Journey, s: Session, tap: QuestionTap) -> Theme | None:
     return theme
 
 
-def answered(j: Journey, s: Session, theme: Theme, score: int | None, *, change: bool) -> None:
+def answered(
+    j: Journey, s: Session, theme: Question, score: int | None, *, change: bool, not_yet: bool
+) -> None:
     already = theme.id in s.answers
     if already and not change:
         s.replies.append(Notice(s.t("already_answered")))
-        s.replies.append(s.answered_view(theme))
+        s.replies.append(cards.answered_view(s, theme))
         return
-    s.stage_answer(theme, score)
+    s.stage_answer(theme, score, not_yet=not_yet)
     s.context.pop("note", None)
     s.replies.append(Notice(s.t("saved")))
-    s.replies.append(s.answered_view(theme))
+    s.replies.append(cards.answered_view(s, theme))
     if already:
         j.fire(s, Trigger.ANSWER_CHANGED)
         return
@@ -91,7 +98,7 @@ def _finish(s: Session) -> None:
 
 
 def note_given(j: Journey, s: Session, text: str) -> None:
-    theme = s.texts.canvas.theme(s.context.get("note", ""))
+    theme = s.texts.canvas.question(s.context.get("note", ""))
     note = text.strip()
     if theme is None:
         s.context.pop("note", None)

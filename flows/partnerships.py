@@ -23,7 +23,7 @@ async def listing(j: Journey, s: Session, _: str) -> None:
     if not s.memberships:
         s.say(s.t("idle"))
         return
-    total = len(s.texts.canvas.themes)
+    total = len(s.texts.canvas.questions)
     lines = [s.t("partnerships_title")]
     for membership in s.memberships:
         partnership = await j.repo.partnership(membership.partnership_id)

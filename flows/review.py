@@ -20,7 +20,7 @@ async def status(j: Journey, s: Session, _: str) -> None:
         s.say(s.t("idle"))
         return
     counts = await j.repo.answer_counts(s.partnership.id, s.partnership.round)
-    total = len(s.texts.canvas.themes)
+    total = len(s.texts.canvas.questions)
     lines = [s.t("status_title", header=s.header())]
     for role in (Role.SOCIAL, Role.BUSINESS):
         member = s.member(role)
@@ -61,7 +61,7 @@ async def review(j: Journey, s: Session, _: str) -> None:
             "review_title",
             header=s.header(),
             answered=s.answered_count(),
-            total=len(s.texts.canvas.themes),
+            total=len(s.texts.canvas.questions),
         ),
         tuple(rows),
     )

@@ -10,21 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flows import cards
 from flows.actions import (
-    POINTS,
     Action,
-    AnswerTap,
     Button,
-    ChangeTap,
     ContinueTap,
-    Edit,
     Keyboard,
     LanguageTap,
-    NoteTap,
     RoleTap,
     Send,
 )
-from flows.canvas import Canvas, Language, Theme
+from flows.canvas import Ambition, Canvas, Language
+from flows.cards import Question
 from flows.machine import Step
 from flows.messages import Markup, Messages
 from flows.model import Answer, Changes, Member, Participant, Partnership, Role
@@ -79,11 +76,15 @@ class Session:
     def member(self, role: Role) -> Member | None:
         return next((m for m in self.members if m.role is role), None)
 
-    def open_theme(self) -> Theme | None:
-        return self.texts.canvas.next_open(self.answers.keys() & self.texts.canvas.theme_ids)
+    def open_question(self) -> Question | None:
+        """The first ambition or theme, in order of asking, without an answer."""
+        for question in self.texts.canvas.questions:
+            if question.id not in self.answers:
+                return question
+        return None
 
     def answered_count(self) -> int:
-        return len(self.answers.keys() & self.texts.canvas.theme_ids)
+        return len(self.answers.keys() & self.texts.canvas.question_ids)
 
     # -------------------------------------------------------------- conditions
 
@@ -95,7 +96,7 @@ class Session:
         return me is not None and me.role.answers
 
     def has_open_question(self, *_: object) -> bool:
-        return self.open_theme() is not None
+        return self.open_question() is not None
 
     # ------------------------------------------------------------------ staging
 
@@ -109,7 +110,7 @@ class Session:
             updated_at=self.now,
         )
 
-    def stage_answer(self, theme: Theme, score: int | None) -> Answer:
+    def stage_answer(self, theme: Question, score: int | None, *, not_yet: bool = False) -> Answer:
         partnership = self.partnership
         if partnership is None:
             raise RuntimeError("an answer needs an active partnership")
@@ -123,11 +124,12 @@ class Session:
             score=score,
             note=previous.note if previous else None,
             answered_at=self.now,
+            not_yet=score is None and not_yet,
         )
         self._put_answer(answer)
         return answer
 
-    def stage_note(self, theme: Theme, note: str) -> None:
+    def stage_note(self, theme: Question, note: str) -> None:
         previous = self.answers.get(theme.id)
         if previous is None:
             previous = self.stage_answer(theme, None)
@@ -141,6 +143,7 @@ class Session:
                 score=previous.score,
                 note=note,
                 answered_at=self.now,
+                not_yet=previous.not_yet,
             )
         )
 
@@ -187,52 +190,6 @@ class Session:
             other=other.organisation if other else self.t("partner_not_joined"),
         )
 
-    def question_text(self, theme: Theme) -> Markup:
-        canvas = self.texts.canvas
-        return self.t(
-            "question",
-            header=self.header(),
-            number=canvas.position(theme.id) + 1,
-            total=len(canvas.themes),
-            phase=canvas.phase(theme.phase).title(self.language),
-            part=canvas.parts[theme.part](self.language),
-            title=theme.title(self.language),
-            statement=theme.statement(self.language),
-        )
-
-    def scale_keyboard(self, theme: Theme, *, change: bool = False) -> Keyboard:
-        """One button per point of the scale, and skip; ``change``: from /review."""
-        partnership = self.partnership
-        if partnership is None:
-            return ()
-        tap = ChangeTap if change else AnswerTap
-        ids = (partnership.id, partnership.round, theme.id)
-        scale = self.texts.canvas.scale
-        rows = [
-            (Button(f"{score} · {scale[score - 1](self.language)}", tap(*ids, score)),)
-            for score in POINTS[: len(scale)]
-        ]
-        rows.append((Button(self.t("button_skip"), tap(*ids, None)),))
-        return tuple(rows)
-
-    def answered_view(self, theme: Theme) -> Edit:
-        """The question as it stays in the chat once answered: the choice and a note button."""
-        answer = self.answers[theme.id]
-        partnership = self.partnership
-        if partnership is None:
-            raise RuntimeError("an answered view needs an active partnership")
-        if answer.score is None:
-            choice = self.t("choice_skipped")
-        else:
-            label = self.texts.canvas.scale[answer.score - 1](self.language)
-            choice = self.t("choice", score=answer.score, label=label)
-        text = self.t("answered", question=self.question_text(theme), choice=choice)
-        if answer.note:
-            text = self.t("answered_with_note", answered=text, note=answer.note)
-        note_key = "button_change_note" if answer.note else "button_add_note"
-        tap = NoteTap(partnership.id, partnership.round, theme.id)
-        return Edit(text, ((Button(self.t(note_key), tap),),))
-
     # ------------------------------------------------------ transition callbacks
 
     def creating(self, *_: object) -> None:
@@ -275,12 +232,15 @@ class Session:
         )
 
     def on_enter_ANSWERING(self, *_: object) -> None:  # noqa: N802
-        theme = self.open_theme()
-        if theme is None:
+        question = self.open_question()
+        if question is None:
             raise RuntimeError("entered ANSWERING without an open question")
         canvas = self.texts.canvas
-        if theme is canvas.themes_in(theme.phase)[0]:
-            phase = canvas.phase(theme.phase)
+        if isinstance(question, Ambition):
+            if question is canvas.ambitions[0]:
+                self.say(self.t("ambitions_intro"))
+        elif question is canvas.themes_in(question.phase)[0]:
+            phase = canvas.phase(question.phase)
             self.say(
                 self.t(
                     "phase_intro",
@@ -288,18 +248,18 @@ class Session:
                     intro=phase.intro(self.language),
                 )
             )
-        self.say(self.question_text(theme), self.scale_keyboard(theme))
+        self.say(cards.asking_text(self, question), cards.keyboard(self, question))
 
     def on_enter_NOTE(self, *_: object) -> None:  # noqa: N802
-        theme = self.texts.canvas.theme(self.context.get("note", ""))
-        if theme is None:
-            raise RuntimeError("entered NOTE without a theme")
+        question = self.texts.canvas.question(self.context.get("note", ""))
+        if question is None:
+            raise RuntimeError("entered NOTE without a question")
         self.say(
             self.t(
                 "ask_note",
                 header=self.header(),
-                title=theme.title(self.language),
-                question=theme.question(self.language),
+                title=question.title(self.language),
+                question=question.question(self.language),
             )
         )
 
@@ -312,7 +272,7 @@ class Session:
             self.t(
                 "done",
                 header=self.header(),
-                total=len(self.texts.canvas.themes),
+                total=len(self.texts.canvas.questions),
                 partner=other.organisation if other else self.t("your_partner"),
             )
         )

@@ -23,6 +23,8 @@ from flows.model import Role
 WIRE: list[tuple[Tap, str]] = [
     (AnswerTap("p1", 2, "trust", 4), "a:p1:2:trust:4"),
     (AnswerTap("p1", 1, "trust", None), "a:p1:1:trust:s"),
+    (AnswerTap("p1", 1, "trust", None, not_yet=True), "a:p1:1:trust:n"),
+    (ChangeTap("p1", 1, "trust", None, not_yet=True), "c:p1:1:trust:n"),
     (ChangeTap("p1", 1, "goals", 1), "c:p1:1:goals:1"),
     (ReviewTap("p1", 3, "goals"), "e:p1:3:goals"),
     (NoteTap("p1", 1, "goals"), "n:p1:1:goals"),

@@ -16,6 +16,7 @@ from bot.app import build_application
 from bot.context import CanvasApp
 from bot.settings import Settings
 from tests.support.offline import OfflineRequest
+from tests.support.scenario import answer_data
 from tests.support.telegram import Call
 from tests.support.updates import UpdateFactory
 
@@ -108,9 +109,12 @@ class Harness:
         *,
         language_code: str = "nl",
     ) -> Update:
-        """The update of a tap on the newest button starting with ``prefix`` (not processed)."""
+        """The update of a tap on the newest button starting with ``prefix`` (not processed);
+        ``replace_last`` on an answer button answers as ``scenario.answer_data`` says."""
         message_id, data = self.message_with(user_id, prefix)
-        if replace_last is not None:
+        if replace_last is not None and prefix == "a:":
+            data = answer_data(data, replace_last)
+        elif replace_last is not None:
             data = data.rsplit(":", 1)[0] + ":" + replace_last
         message = self.telegram.message(user_id, message_id) or {}
         return self.updates.callback(

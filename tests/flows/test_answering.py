@@ -1,0 +1,160 @@
+"""Answering on a canvas with ambitions: asked first, one tap each, counted with the themes."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.actions import Edit, Notice, Send
+from flows.canvas import Canvas, parse_canvas
+from flows.events import Command
+from flows.journey import Journey
+from flows.model import Role
+from storage.sqlite import SqliteRepository
+from tests.flows.conftest import SMALL_CANVAS, Person
+from tests.flows.test_journey import BUSINESS, SOCIAL, join, start_partnership
+
+
+def _ambition(id_: str, kind: str, question: str, *options: tuple[str, str, str]) -> str:
+    """One ambition as TOML: options as (id, Dutch label, Dutch explanation)."""
+    rows = "\n".join(
+        f'  {{id = "{o}", label = {{nl = "{nl}", en = "{o}"}}, '
+        f'explain = {{nl = "{why}", en = "About {o}."}}}},'
+        for o, nl, why in options
+    )
+    return (
+        f'[[ambitions]]\nid = "{id_}"\nkind = "{kind}"\n'
+        f'title = {{nl = "{id_}", en = "{id_}"}}\n'
+        f'question = {{nl = "{question}", en = "{question}"}}\noptions = [\n{rows}\n]\n'
+    )
+
+
+AMBITIONS = _ambition(
+    "depth_now",
+    "depth",
+    "Waar staat jullie samenwerking nu?",
+    ("transaction", "Transactie", "Ruilen."),
+    ("integration", "Integratie", "Afstemmen."),
+    ("transformation", "Transformatie", "Veranderen."),
+) + _ambition(
+    "impact",
+    "impact",
+    "Welke impact telt het meest?",
+    ("employee", "Medewerker", "De mens."),
+    ("organisation", "Organisatie", "Het bedrijf."),
+    ("society", "Samenleving", "Iedereen."),
+)
+
+
+@pytest.fixture
+def canvas() -> Canvas:
+    """The small canvas with two ambitions before its three themes: five questions."""
+    return parse_canvas(SMALL_CANVAS + AMBITIONS)
+
+
+@pytest.fixture
+def social(journey: Journey) -> Person:
+    return Person(journey, SOCIAL)
+
+
+@pytest.fixture
+def business(journey: Journey) -> Person:
+    return Person(journey, BUSINESS)
+
+
+def answer_data(person: Person, value: str) -> str:
+    """The newest question's answer button, with its last field set to ``value``."""
+    return person.button("a:").rsplit(":", 1)[0] + f":{value}"
+
+
+async def test_the_ambitions_come_first_with_each_option_explained(social: Person) -> None:
+    """The first question is the first ambition: "1/5", each option with its line, one
+    button per option."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    text = social.text()
+    assert "1/5" in text
+    assert "Waar staat jullie samenwerking nu?" in text
+    for label, explain in (("Transactie", "Ruilen."), ("Transformatie", "Veranderen.")):
+        assert f"<b>{label}</b>: {explain}" in text
+    answers = [b for b in social.buttons() if b.data and b.data.startswith("a:")]
+    assert [b.label for b in answers] == ["Transactie", "Integratie", "Transformatie"]
+    assert [b.data.rsplit(":", 1)[1] for b in answers if b.data] == ["1", "2", "3"]
+
+
+async def test_an_option_tap_stores_its_place_and_asks_the_next(
+    social: Person, repo: SqliteRepository, canvas: Canvas
+) -> None:
+    """Tapping the third option stores score 3 under the ambition's id, with the canvas
+    version, and the next question is 2/5."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    data = answer_data(social, "3")
+    await social.tap(data)
+    assert "Transformatie" in next(a.text for a in social.replies if isinstance(a, Edit))
+    assert "2/5" in social.text()
+    [answer] = await repo.answers(data.split(":")[1], 1, SOCIAL)
+    assert (answer.theme_id, answer.score, answer.not_yet) == ("depth_now", 3, False)
+    assert answer.canvas_version == canvas.version
+
+
+@pytest.mark.parametrize("value", ["4", "5", "s", "n"])
+async def test_an_ambition_takes_only_an_option(
+    value: str, social: Person, repo: SqliteRepository
+) -> None:
+    """A crafted or stale tap with a statement's score on an ambition stores nothing."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    data = answer_data(social, value)
+    await social.tap(data)
+    assert [type(a) for a in social.replies] == [Notice]
+    assert await repo.answers(data.split(":")[1], 1, SOCIAL) == []
+
+
+async def test_a_partner_is_finished_only_after_ambitions_and_statements(
+    social: Person, business: Person
+) -> None:
+    """Status counts out of all five questions; "done" comes after the fifth answer only."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    for value in ("1", "2", "4", "4"):
+        await social.tap(answer_data(social, value))
+    assert "Klaar" not in social.text()
+    last = answer_data(social, "4")
+    await social.command(Command.STATUS)
+    assert "De Korrel: 4/5" in social.text()
+    await social.tap(last)
+    assert "Klaar" in social.text()
+    assert "alle 5 vragen" in social.text()
+    assert not any(isinstance(a, Send) and "1/5" in a.text for a in social.replies)
+
+
+async def past_ambitions(person: Person) -> None:
+    for _ in range(2):
+        await person.tap(answer_data(person, "1"))
+
+
+async def test_the_scale_fits_a_small_phone_and_explains_its_words_once(
+    social: Person,
+) -> None:
+    """A statement has the points 1..5 on one row, "not yet" and skip on the next, and the
+    scale's words once in the text."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await past_ambitions(social)
+    [card] = [a for a in social.replies if isinstance(a, Send) and a.keyboard]
+    assert [[b.label for b in row] for row in card.keyboard] == [
+        ["1", "2", "3", "4", "5"],
+        ["Nog niet aan de orde", "Overslaan"],
+    ]
+    assert "1 = helemaal oneens … 5 = helemaal eens" in card.text
+    assert card.text.count("helemaal eens") == 1
+
+
+async def test_not_yet_is_stored_apart_from_a_skip(social: Person, repo: SqliteRepository) -> None:
+    """ "Nog niet aan de orde" stores no score with not_yet; the old skip data still skips."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await past_ambitions(social)
+    data = answer_data(social, "n")
+    await social.tap(data)
+    assert "nog niet aan de orde" in social.text()
+    await social.tap(answer_data(social, "s"))
+    assert "overgeslagen" in social.text()
+    answers = {a.theme_id: a for a in await repo.answers(data.split(":")[1], 1, SOCIAL)}
+    assert (answers["selection"].score, answers["selection"].not_yet) == (None, True)
+    assert (answers["resources"].score, answers["resources"].not_yet) == (None, False)
