@@ -60,6 +60,15 @@ class NoteTap(QuestionTap):
 
 
 @dataclass(frozen=True, slots=True)
+class RevisitTap:
+    """The answer to "you skipped some statements: answer them now?" (``now``: yes)."""
+
+    partnership_id: str
+    round: int
+    now: bool
+
+
+@dataclass(frozen=True, slots=True)
 class LanguageTap:
     language: Language
 
@@ -96,6 +105,7 @@ Tap = (
     | ChangeTap
     | ReviewTap
     | NoteTap
+    | RevisitTap
     | LanguageTap
     | RoleTap
     | SwitchTap

@@ -6,7 +6,17 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import cards, onboarding
-from flows.actions import AnswerTap, ChangeTap, NoteTap, Notice, QuestionTap, ReviewTap, Tap
+from flows.actions import (
+    AnswerTap,
+    ChangeTap,
+    Edit,
+    NoteTap,
+    Notice,
+    QuestionTap,
+    ReviewTap,
+    RevisitTap,
+    Tap,
+)
 from flows.cards import Question
 from flows.machine import Trigger
 from flows.session import Session
@@ -72,7 +82,8 @@ def _question_of(j: Journey, s: Session, tap: QuestionTap) -> Question | None:
 def answered(
     j: Journey, s: Session, theme: Question, score: int | None, *, change: bool, not_yet: bool
 ) -> None:
-    already = theme.id in s.answers
+    queue = s.revisit_queue()
+    already = theme.id in s.answers and theme.id not in queue
     if already and not change:
         s.replies.append(Notice(s.t("already_answered")))
         s.replies.append(cards.answered_view(s, theme))
@@ -84,9 +95,33 @@ def answered(
     if already:
         j.fire(s, Trigger.ANSWER_CHANGED)
         return
-    if not s.has_open_question():
+    if theme.id in queue:
+        queue.remove(theme.id)
+        s.set_revisit_queue(queue)
+        if not queue:  # the skipped statements were offered once more: done
+            _finish(s)
+    elif not s.has_open_question() and not s.offers_skipped():
         _finish(s)
     j.fire(s, Trigger.ANSWERED)
+
+
+async def revisit_tapped(j: Journey, s: Session, tap: RevisitTap) -> None:
+    """The skipped statements: asked again one by one, or left open and the partner done."""
+    partnership = s.partnership
+    if (
+        partnership is None
+        or (tap.partnership_id, tap.round) != (partnership.id, partnership.round)
+        or not j.accepts(s, Trigger.REVISIT_CHOSEN)
+    ):
+        s.replies.append(Notice(s.t("stale_button")))
+        return
+    if tap.now:
+        s.set_revisit_queue(s.skipped())
+        s.replies.append(Edit(s.t("revisit_chosen_now")))
+    else:
+        _finish(s)
+        s.replies.append(Edit(s.t("revisit_chosen_finish")))
+    j.fire(s, Trigger.REVISIT_CHOSEN)
 
 
 def _finish(s: Session) -> None:
@@ -114,7 +149,7 @@ def note_given(j: Journey, s: Session, text: str) -> None:
     s.stage_note(theme, note)
     s.context.pop("note", None)
     s.say(s.t("note_saved", title=theme.title(s.language)))
-    if first_answer and not s.has_open_question():
+    if first_answer and not s.has_open_question() and not s.offers_skipped():
         _finish(s)
     j.fire(s, Trigger.NOTE_GIVEN)
 
@@ -124,4 +159,5 @@ TAPS: dict[type[Tap], TapHandler] = {
     ChangeTap: answer_tapped,
     ReviewTap: review_tapped,
     NoteTap: note_tapped,
+    RevisitTap: revisit_tapped,
 }

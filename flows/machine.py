@@ -30,6 +30,7 @@ class Step(Enum):
     ORGANISATION = "organisation"  # typing the organisation's name (to start or to join)
     ROLE = "role"  # choosing social enterprise, regular business or facilitator
     ANSWERING = "answering"  # a question is on screen
+    REVISIT = "revisit"  # every question answered, some skipped: answer them now, or finish?
     NOTE = "note"  # the next text message is a note to one theme
     DONE = "done"  # every theme of the active partnership answered
     IDLE = "idle"  # no question to answer: no partnership yet, or a facilitator
@@ -46,6 +47,7 @@ class Trigger(Enum):
     ANSWER_CHANGED = "answer_changed"
     NOTE_OPENED = "note_opened"
     NOTE_GIVEN = "note_given"
+    REVISIT_CHOSEN = "revisit_chosen"  # the skipped statements: now, or finish as they are
     RESUMED = "resumed"
     CANCELLED = "cancelled"
     SWITCHED = "switched"
@@ -57,12 +59,14 @@ class Trigger(Enum):
 S = Step
 T = Trigger
 _EVERY: Final = list(Step)
-_SETTLED: Final = [S.ANSWERING, S.NOTE, S.DONE, S.IDLE]
+_SETTLED: Final = [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE, S.IDLE]
 _ASKING: Final = [S.LANGUAGE, S.ORGANISATION, S.ROLE]  # a prompt waits for an answer
 
-# Where a participant settles when nothing is pending: the first open question, done, or idle.
+# Where a participant settles when nothing is pending: the first open question, the skipped
+# statements offered again, done, or idle.
 _SETTLE: Final[tuple[tuple[Step, list[str]], ...]] = (
     (S.ANSWERING, ["answers_canvas", "has_open_question"]),
+    (S.REVISIT, ["answers_canvas", "offers_skipped"]),
     (S.DONE, ["answers_canvas"]),
     (S.IDLE, []),
 )
@@ -115,10 +119,20 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_settling(T.ORGANISATION_NAMED, S.ORGANISATION),
     *_settling(T.ROLE_CHOSEN, S.ROLE),
     # Answering, phase by phase; a note can be added to any answered theme.
-    *_settling(T.ANSWERED, [S.ANSWERING, S.NOTE, S.DONE]),
-    {"trigger": T.ANSWER_CHANGED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": None},
-    {"trigger": T.NOTE_OPENED.value, "source": [S.ANSWERING, S.NOTE, S.DONE], "dest": S.NOTE},
+    *_settling(T.ANSWERED, [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE]),
+    {
+        "trigger": T.ANSWER_CHANGED.value,
+        "source": [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE],
+        "dest": None,
+    },
+    {
+        "trigger": T.NOTE_OPENED.value,
+        "source": [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE],
+        "dest": S.NOTE,
+    },
     *_settling(T.NOTE_GIVEN, S.NOTE),
+    # Skipped statements are offered once more before a partner finishes.
+    *_settling(T.REVISIT_CHOSEN, S.REVISIT),
     # Coming back: a pending prompt again, else settle where the answers say.
     _greeting(T.RESUMED),
     {"trigger": T.RESUMED.value, "source": _ASKING, "dest": "="},
@@ -137,6 +151,12 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_settling(T.TEXT_SENT, S.ANSWERING, before="hint_answering"),
     {
         "trigger": T.TEXT_SENT.value,
+        "source": S.REVISIT,
+        "dest": "=",
+        "before": "ask_to_use_buttons",
+    },
+    {
+        "trigger": T.TEXT_SENT.value,
         "source": S.DONE,
         "dest": None,
         "unless": "has_open_question",
@@ -145,7 +165,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_settling(T.TEXT_SENT, [S.DONE, S.IDLE]),
     _greeting(T.OTHER_SENT),
     {"trigger": T.OTHER_SENT.value, "source": [*_ASKING, S.NOTE], "dest": "="},
-    *_settling(T.OTHER_SENT, [S.ANSWERING, S.DONE, S.IDLE]),
+    *_settling(T.OTHER_SENT, [S.ANSWERING, S.REVISIT, S.DONE, S.IDLE]),
     _greeting(T.ASKED_EARLY),
     {"trigger": T.ASKED_EARLY.value, "source": S.LANGUAGE, "dest": "="},
 ]

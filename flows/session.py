@@ -17,6 +17,7 @@ from flows.actions import (
     ContinueTap,
     Keyboard,
     LanguageTap,
+    RevisitTap,
     RoleTap,
     Send,
 )
@@ -77,11 +78,46 @@ class Session:
         return next((m for m in self.members if m.role is role), None)
 
     def open_question(self) -> Question | None:
-        """The first ambition or theme, in order of asking, without an answer."""
+        """The first ambition or theme, in order of asking, without an answer; while the
+        skipped statements are asked again, the first of those still to ask."""
+        queue = self.revisit_queue()
+        if queue:
+            return self.texts.canvas.theme(queue[0])
         for question in self.texts.canvas.questions:
             if question.id not in self.answers:
                 return question
         return None
+
+    def skipped(self) -> list[str]:
+        """The statements skipped (no score, and not "not yet relevant"), in order of asking."""
+        return [
+            t.id
+            for t in self.texts.canvas.themes
+            if (a := self.answers.get(t.id)) is not None and a.score is None and not a.not_yet
+        ]
+
+    def revisit_queue(self) -> list[str]:
+        """The skipped statements still to ask again in this round ([] when not revisiting).
+
+        Kept in the context as "<partnership>:<round>:<id>,<id>", so that it never applies
+        to another partnership or round.
+        """
+        partnership = self.partnership
+        stored = self.context.get("revisit", "")
+        if partnership is None or not stored:
+            return []
+        pid, round_, ids = stored.rsplit(":", 2)
+        if (pid, round_) != (partnership.id, str(partnership.round)):
+            return []
+        known = self.texts.canvas.theme_ids
+        return [i for i in ids.split(",") if i in known]
+
+    def set_revisit_queue(self, ids: list[str]) -> None:
+        partnership = self.partnership
+        if partnership is None or not ids:
+            self.context.pop("revisit", None)
+            return
+        self.context["revisit"] = f"{partnership.id}:{partnership.round}:{','.join(ids)}"
 
     def answered_count(self) -> int:
         return len(self.answers.keys() & self.texts.canvas.question_ids)
@@ -97,6 +133,17 @@ class Session:
 
     def has_open_question(self, *_: object) -> bool:
         return self.open_question() is not None
+
+    def offers_skipped(self, *_: object) -> bool:
+        """Every question answered, some statements skipped, and the partner not finished
+        yet: the skipped ones are offered once more."""
+        me = self.me
+        return (
+            me is not None
+            and me.finished_at is None
+            and not self.has_open_question()
+            and bool(self.skipped())
+        )
 
     # ------------------------------------------------------------------ staging
 
@@ -249,6 +296,20 @@ class Session:
                 )
             )
         self.say(cards.asking_text(self, question), cards.keyboard(self, question))
+
+    def on_enter_REVISIT(self, *_: object) -> None:  # noqa: N802
+        partnership = self.partnership
+        if partnership is None:
+            raise RuntimeError("entered REVISIT without a partnership")
+        count = len(self.skipped())
+        ids = (partnership.id, partnership.round)
+        self.say(
+            self.t("revisit_offer_one" if count == 1 else "revisit_offer", count=count),
+            (
+                (Button(self.t("button_revisit_now"), RevisitTap(*ids, now=True)),),
+                (Button(self.t("button_revisit_finish"), RevisitTap(*ids, now=False)),),
+            ),
+        )
 
     def on_enter_NOTE(self, *_: object) -> None:  # noqa: N802
         question = self.texts.canvas.question(self.context.get("note", ""))

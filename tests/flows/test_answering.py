@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.actions import Edit, Notice, Send
+from flows.actions import Edit, Notice, Send, SendPhoto
 from flows.canvas import Canvas, parse_canvas
 from flows.events import Command
 from flows.journey import Journey
@@ -158,3 +158,64 @@ async def test_not_yet_is_stored_apart_from_a_skip(social: Person, repo: SqliteR
     answers = {a.theme_id: a for a in await repo.answers(data.split(":")[1], 1, SOCIAL)}
     assert (answers["selection"].score, answers["selection"].not_yet) == (None, True)
     assert (answers["resources"].score, answers["resources"].not_yet) == (None, False)
+
+
+def revisit(person: Person, now: bool) -> str:
+    return person.button("v:").rsplit(":", 1)[0] + (":y" if now else ":n")
+
+
+async def test_skipped_statements_are_asked_again_one_by_one_before_finishing(
+    social: Person, repo: SqliteRepository
+) -> None:
+    """Two skips are offered again after the last question; "now" asks each once more, and
+    the partner is done after the second, even when one is skipped again."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await past_ambitions(social)
+    for value in ("s", "4", "s"):
+        await social.tap(answer_data(social, value))
+    assert "2 thema's overgeslagen" in social.text()
+    assert "Klaar" not in social.text()
+    await social.tap(revisit(social, now=True))
+    assert "Selectie" in social.text()
+    await social.tap(answer_data(social, "2"))
+    assert "Vertrouwen" in social.text()
+    assert "Klaar" not in social.text()
+    await social.tap(answer_data(social, "s"))
+    assert "Klaar" in social.text()
+    pid = social.button("n:").split(":")[1]
+    answers = {a.theme_id: a.score for a in await repo.answers(pid, 1, SOCIAL)}
+    assert (answers["selection"], answers["resources"], answers["trust"]) == (2, 4, None)
+    [member] = await repo.memberships(SOCIAL)
+    assert member.finished_at is not None
+
+
+async def test_not_yet_is_not_offered_again(social: Person) -> None:
+    """A statement marked "not yet relevant" is an answer: no offer, the partner is done."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await past_ambitions(social)
+    for value in ("n", "4", "n"):
+        await social.tap(answer_data(social, value))
+    assert "Klaar" in social.text()
+    assert not [b for b in social.buttons() if b.data and b.data.startswith("v:")]
+
+
+async def test_the_summary_waits_for_the_choice_about_skips(
+    social: Person, business: Person
+) -> None:
+    """The last partner with a skip open gets the offer, not the summary; finishing as it is
+    sends it; a second tap on the offer changes nothing."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    for value in ("1", "1", "4", "4", "4"):
+        await business.tap(answer_data(business, value))
+    for value in ("1", "1", "4", "s", "4"):
+        await social.tap(answer_data(social, value))
+    assert not any(isinstance(a, SendPhoto) for a in social.replies)
+    finish = revisit(social, now=False)
+    await social.tap(finish)
+    assert sorted(a.chat_id for a in social.replies if isinstance(a, SendPhoto)) == [
+        SOCIAL,
+        BUSINESS,
+    ]
+    await social.tap(finish)
+    assert [type(a) for a in social.replies] == [Notice]

@@ -173,10 +173,13 @@ async def test_crafted_buttons_change_nothing(social: Person, repo: SqliteReposi
 async def test_skip_then_all_answered_is_done_and_both_are_told(
     social: Person, business: Person
 ) -> None:
-    """A skipped question counts as answered; the second to finish triggers the both-done note."""
+    """A skip left open is offered once more; finishing as it is counts it as answered; the
+    second to finish triggers the both-done note."""
     token = await start_partnership(social, "De Korrel", Role.SOCIAL)
     await social.tap(social.button("a:").rsplit(":", 1)[0] + ":s")
     await answer_all(social)
+    assert "1 thema overgeslagen" in social.text()
+    await social.tap(social.button("v:").rsplit(":", 1)[0] + ":n")
     assert "Klaar" in social.text()
     await join(business, token, "Jansen BV")
     await answer_all(business, score=2)
