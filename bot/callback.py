@@ -17,6 +17,7 @@ from flows.actions import (
     ChangeTap,
     ContinueTap,
     ForgetTap,
+    KeepTextTap,
     LanguageTap,
     NoteTap,
     ReviewTap,
@@ -36,7 +37,7 @@ NOT_YET: Final = "n"
 _ROUND: Final = re.compile(r"[1-9][0-9]{0,3}")
 _SCORES: Final[dict[str, Score]] = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, SKIP: None}
 _FORGET: Final = {"yes": True, "no": False}
-_REVISIT: Final = {"y": True, "n": False}
+_REVISIT: Final = {"y": True, "n": False}  # yes or no, for revisit and keep-text taps
 
 
 def pack(tap: Tap) -> str:
@@ -55,6 +56,9 @@ def _fields(tap: Tap) -> tuple[str, ...]:
     if isinstance(tap, ReviewTap | NoteTap):
         prefix = "e" if isinstance(tap, ReviewTap) else "n"
         return (prefix, tap.partnership_id, str(tap.round), tap.theme_id)
+    if isinstance(tap, KeepTextTap):
+        keep = "y" if tap.keep else "n"
+        return ("k", tap.partnership_id, str(tap.round), tap.theme_id, keep)
     if isinstance(tap, RevisitTap):
         return ("v", tap.partnership_id, str(tap.round), "y" if tap.now else "n")
     if isinstance(tap, LanguageTap):
@@ -85,6 +89,8 @@ def unpack(data: str) -> Tap | None:
     if prefix in ("e", "n") and len(args) == 3 and _ROUND.fullmatch(args[1]):
         question = ReviewTap if prefix == "e" else NoteTap
         return question(args[0], int(args[1]), args[2])
+    if prefix == "k" and len(args) == 4 and _ROUND.fullmatch(args[1]) and args[3] in _REVISIT:
+        return KeepTextTap(args[0], int(args[1]), args[2], _REVISIT[args[3]])
     if prefix == "v" and len(args) == 3 and _ROUND.fullmatch(args[1]) and args[2] in _REVISIT:
         return RevisitTap(args[0], int(args[1]), _REVISIT[args[2]])
     if len(args) == 1:

@@ -60,6 +60,13 @@ class NoteTap(QuestionTap):
 
 
 @dataclass(frozen=True, slots=True)
+class KeepTextTap(QuestionTap):
+    """The answer to "keep what you typed as a note to this question?"."""
+
+    keep: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RevisitTap:
     """The answer to "you skipped some statements: answer them now?" (``now``: yes)."""
 
@@ -105,6 +112,7 @@ Tap = (
     | ChangeTap
     | ReviewTap
     | NoteTap
+    | KeepTextTap
     | RevisitTap
     | LanguageTap
     | RoleTap

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 from flows import cards, onboarding
 from flows.actions import (
     AnswerTap,
+    Button,
     ChangeTap,
     Edit,
+    KeepTextTap,
     NoteTap,
     Notice,
     QuestionTap,
@@ -31,8 +33,63 @@ async def on_text(j: Journey, s: Session, text: str) -> None:
         await onboarding.organisation_named(j, s, text)
     elif j.accepts(s, Trigger.NOTE_GIVEN):
         note_given(j, s, text)
+    elif j.accepts(s, Trigger.TEXT_HELD):
+        hold_text(j, s, text)
     else:
         j.fire(s, Trigger.TEXT_SENT)
+
+
+def hold_text(j: Journey, s: Session, text: str) -> None:
+    """Text while a question is open: kept in the context and offered, with one confirming
+    tap, as a note to the question just answered (or the open one if none is yet)."""
+    note = text.strip()
+    question = s.texts.canvas.question(s.context.get("last", "")) or s.open_question()
+    if question is None or s.partnership is None or not note:
+        s.say(s.t("note_empty"))
+        return
+    if len(note) > j.limits.note_max:
+        s.say(s.t("note_too_long", limit=j.limits.note_max, length=len(note)))
+        return
+    s.context["typed"] = note
+    s.context["typed_for"] = question.id
+    ids = (s.partnership.id, s.partnership.round, question.id)
+    s.say(
+        s.t("keep_typed", title=question.title(s.language)),
+        (
+            (
+                Button(s.t("button_keep_yes"), KeepTextTap(*ids, keep=True)),
+                Button(s.t("button_keep_no"), KeepTextTap(*ids, keep=False)),
+            ),
+        ),
+    )
+    j.fire(s, Trigger.TEXT_HELD)
+
+
+async def keep_tapped(j: Journey, s: Session, tap: KeepTextTap) -> None:
+    """The typed text kept as the question's note (with its answer, if not answered yet)."""
+    question = s.texts.canvas.question(tap.theme_id)
+    text = s.context.get("typed")
+    if (
+        question is None
+        or text is None
+        or s.context.get("typed_for") != question.id
+        or s.partnership is None
+        or (tap.partnership_id, tap.round) != (s.partnership.id, s.partnership.round)
+        or not j.accepts(s, Trigger.TEXT_KEPT)
+    ):
+        s.replies.append(Notice(s.t("stale_button")))
+        return
+    del s.context["typed"], s.context["typed_for"]
+    title = question.title(s.language)
+    if not tap.keep:
+        s.replies.append(Edit(s.t("typed_dropped")))
+    elif question.id in s.answers:
+        s.stage_note(question, text)
+        s.replies.append(Edit(s.t("note_saved", title=title)))
+    else:
+        s.context["draft"], s.context["draft_for"] = text, question.id
+        s.replies.append(Edit(s.t("draft_kept", title=title)))
+    j.fire(s, Trigger.TEXT_KEPT)
 
 
 async def answer_tapped(j: Journey, s: Session, tap: AnswerTap | ChangeTap) -> None:
@@ -90,6 +147,7 @@ def answered(
         return
     s.stage_answer(theme, score, not_yet=not_yet)
     s.context.pop("note", None)
+    s.context["last"] = theme.id
     s.replies.append(Notice(s.t("saved")))
     s.replies.append(cards.answered_view(s, theme))
     if already:
@@ -160,4 +218,5 @@ TAPS: dict[type[Tap], TapHandler] = {
     ReviewTap: review_tapped,
     NoteTap: note_tapped,
     RevisitTap: revisit_tapped,
+    KeepTextTap: keep_tapped,
 }

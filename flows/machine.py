@@ -47,6 +47,8 @@ class Trigger(Enum):
     ANSWER_CHANGED = "answer_changed"
     NOTE_OPENED = "note_opened"
     NOTE_GIVEN = "note_given"
+    TEXT_HELD = "text_held"  # text while a question is open: offered as a note
+    TEXT_KEPT = "text_kept"  # the offer answered: kept as a note, or not
     REVISIT_CHOSEN = "revisit_chosen"  # the skipped statements: now, or finish as they are
     RESUMED = "resumed"
     CANCELLED = "cancelled"
@@ -131,6 +133,14 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
         "dest": S.NOTE,
     },
     *_settling(T.NOTE_GIVEN, S.NOTE),
+    # Text typed while a question is open is offered as a note, and the question (or the
+    # offer of the skipped ones) is shown again below it: the buttons stay at hand.
+    {"trigger": T.TEXT_HELD.value, "source": [S.ANSWERING, S.REVISIT], "dest": "="},
+    {
+        "trigger": T.TEXT_KEPT.value,
+        "source": [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE],
+        "dest": None,
+    },
     # Skipped statements are offered once more before a partner finishes.
     *_settling(T.REVISIT_CHOSEN, S.REVISIT),
     # Coming back: a pending prompt again, else settle where the answers say.
@@ -145,13 +155,6 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {
         "trigger": T.TEXT_SENT.value,
         "source": [S.LANGUAGE, S.ROLE],
-        "dest": "=",
-        "before": "ask_to_use_buttons",
-    },
-    *_settling(T.TEXT_SENT, S.ANSWERING, before="hint_answering"),
-    {
-        "trigger": T.TEXT_SENT.value,
-        "source": S.REVISIT,
         "dest": "=",
         "before": "ask_to_use_buttons",
     },

@@ -169,12 +169,19 @@ class Session:
             theme_id=theme.id,
             canvas_version=self.texts.canvas.version,
             score=score,
-            note=previous.note if previous else None,
+            note=previous.note if previous else self._take_draft(theme.id),
             answered_at=self.now,
             not_yet=score is None and not_yet,
         )
         self._put_answer(answer)
         return answer
+
+    def _take_draft(self, question_id: str) -> str | None:
+        """A note kept for a question before it was answered, now given with the answer."""
+        if self.context.get("draft_for") != question_id:
+            return None
+        self.context.pop("draft_for")
+        return self.context.pop("draft", None)
 
     def stage_note(self, theme: Question, note: str) -> None:
         previous = self.answers.get(theme.id)
@@ -250,9 +257,6 @@ class Session:
 
     def ask_to_use_buttons(self, *_: object) -> None:
         self.say(self.t("use_buttons"))
-
-    def hint_answering(self, *_: object) -> None:
-        self.say(self.t("hint_answering"))
 
     def hint_done(self, *_: object) -> None:
         self.say(self.t("hint_done"))

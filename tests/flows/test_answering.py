@@ -219,3 +219,82 @@ async def test_the_summary_waits_for_the_choice_about_skips(
     ]
     await social.tap(finish)
     assert [type(a) for a in social.replies] == [Notice]
+
+
+def keep(person: Person, yes: bool) -> str:
+    return person.button("k:").rsplit(":", 1)[0] + (":y" if yes else ":n")
+
+
+async def test_text_mid_question_becomes_a_note_on_the_last_answer_after_one_tap(
+    social: Person, repo: SqliteRepository
+) -> None:
+    """Typed text is offered as a note on the question just answered, the open question is
+    shown again, and "yes" stores the text as that answer's note."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await past_ambitions(social)
+    await social.tap(answer_data(social, "4"))
+    await social.say("Wij kennen elkaar al lang.")
+    assert "Bewaar als toelichting bij <b>Selectie</b>?" in social.text()
+    assert "4/5" in social.text()  # the open question again, below the offer
+    stored = await repo.participant(SOCIAL)
+    assert stored is not None
+    assert stored.context["typed"] == "Wij kennen elkaar al lang."
+    await social.tap(keep(social, yes=True))
+    assert "opgeslagen" in social.text()
+    assert stored.active_partnership is not None
+    answers = {a.theme_id: a for a in await repo.answers(stored.active_partnership, 1, SOCIAL)}
+    assert answers["selection"].note == "Wij kennen elkaar al lang."
+    assert answers["selection"].score == 4
+    assert "resources" not in answers
+    after = await repo.participant(SOCIAL)
+    assert after is not None
+    assert "typed" not in after.context
+
+
+async def test_text_before_any_answer_waits_for_the_open_questions_answer(
+    social: Person, repo: SqliteRepository
+) -> None:
+    """Before the first answer the text is offered for the open question; kept, it is stored
+    with that answer and does not answer it."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    pid = social.button("a:").split(":")[1]
+    await social.say("We beginnen net.")
+    await social.tap(keep(social, yes=True))
+    assert await repo.answers(pid, 1, SOCIAL) == []
+    await social.command(Command.RESUME)
+    await social.tap(answer_data(social, "1"))
+    [answer] = await repo.answers(pid, 1, SOCIAL)
+    assert (answer.theme_id, answer.score, answer.note) == ("depth_now", 1, "We beginnen net.")
+
+
+async def test_text_declined_or_too_long_is_not_stored(
+    social: Person, repo: SqliteRepository
+) -> None:
+    """ "No" drops the held text; text over the note limit gets the too-long reply, no offer."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    data = answer_data(social, "2")
+    await social.tap(data)
+    await social.say("x" * 1001)
+    assert "1001" in social.text()
+    assert not [b for b in social.buttons() if b.data and b.data.startswith("k:")]
+    await social.say("toch niet")
+    no = keep(social, yes=False)
+    await social.tap(no)
+    assert "Niet bewaard" in social.text()
+    await social.tap(no)
+    assert [type(a) for a in social.replies] == [Notice]
+    [answer] = await repo.answers(data.split(":")[1], 1, SOCIAL)
+    assert answer.note is None
+
+
+async def test_the_note_prompt_asks_the_open_question_and_says_who_reads_it(
+    social: Person,
+) -> None:
+    """Opening a note shows the theme's open question and that partner and facilitator read
+    notes once both are done."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await past_ambitions(social)
+    await social.tap(answer_data(social, "3"))
+    await social.tap(social.button("n:"))
+    assert "Waarom juist wij?" in social.text()
+    assert "partner en de begeleider lezen" in social.text()
