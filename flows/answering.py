@@ -142,17 +142,20 @@ def answered(
     queue = s.revisit_queue()
     already = theme.id in s.answers and theme.id not in queue
     if already and not change:
+        # A doubled tap: the card may already show the next question, so it stays as it is.
         s.replies.append(Notice(s.t("already_answered")))
-        s.replies.append(cards.answered_view(s, theme))
         return
     s.stage_answer(theme, score, not_yet=not_yet)
     s.context.pop("note", None)
     s.context["last"] = theme.id
     s.replies.append(Notice(s.t("saved")))
-    s.replies.append(cards.answered_view(s, theme))
     if already:
+        s.replies.append(cards.answered_view(s, theme))
         j.fire(s, Trigger.ANSWER_CHANGED)
         return
+    # The tapped card becomes the next question; if there is none, it shows the answer.
+    s.card_after = theme
+    at = len(s.replies)
     if theme.id in queue:
         queue.remove(theme.id)
         s.set_revisit_queue(queue)
@@ -161,6 +164,9 @@ def answered(
     elif not s.has_open_question() and not s.offers_skipped():
         _finish(s)
     j.fire(s, Trigger.ANSWERED)
+    if s.card_after is not None:  # no next question took the card
+        s.card_after = None
+        s.replies.insert(at, cards.answered_view(s, theme))
 
 
 async def revisit_tapped(j: Journey, s: Session, tap: RevisitTap) -> None:

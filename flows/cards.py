@@ -120,6 +120,36 @@ def note_button(s: Session, question: Question) -> Button:
     return Button(s.t(key), NoteTap(partnership.id, partnership.round, question.id))
 
 
+def intro(s: Session, question: Question) -> Markup | None:
+    """What comes before a question that opens a part: the ambitions, or a phase."""
+    canvas = s.texts.canvas
+    if isinstance(question, Ambition):
+        return s.t("ambitions_intro") if question is canvas.ambitions[0] else None
+    if question is not canvas.themes_in(question.phase)[0]:
+        return None
+    phase = canvas.phase(question.phase)
+    return s.t("phase_intro", title=phase.title(s.language), intro=phase.intro(s.language))
+
+
+def card(s: Session, question: Question, previous: Question) -> Edit:
+    """The live card: the tapped question becomes the next one, one line confirming the
+    answer just given and a button to add a note to it; a phase's intro where one starts."""
+    answer = s.answers[previous.id]
+    confirm = s.t(
+        "card_previous", title=previous.title(s.language), choice=choice(s, previous, answer)
+    )
+    opening = intro(s, question)
+    parts = [confirm, *([opening] if opening is not None else []), asking_text(s, question)]
+    partnership = s.partnership
+    if partnership is None:
+        raise RuntimeError("a question card needs an active partnership")
+    note = Button(
+        s.t("button_note_on", title=previous.title(s.language)),
+        NoteTap(partnership.id, partnership.round, previous.id),
+    )
+    return Edit(Markup("\n\n").join(parts), (*keyboard(s, question), (note,)))
+
+
 def answered_view(s: Session, question: Question) -> Edit:
     """The question as it stays in the chat once answered: the choice and a note button."""
     answer = s.answers[question.id]

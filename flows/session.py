@@ -21,7 +21,7 @@ from flows.actions import (
     RoleTap,
     Send,
 )
-from flows.canvas import Ambition, Canvas, Language
+from flows.canvas import Canvas, Language
 from flows.cards import Question
 from flows.machine import Step
 from flows.messages import Markup, Messages
@@ -54,6 +54,8 @@ class Session:
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
     finished: bool = False  # this update finished the round for this partner
+    # The question just answered by a tap on the live card: the next question replaces it.
+    card_after: Question | None = None
     forget: bool = False  # erase the person's data instead of storing this update
 
     # ----------------------------------------------------------------- reading
@@ -286,19 +288,13 @@ class Session:
         question = self.open_question()
         if question is None:
             raise RuntimeError("entered ANSWERING without an open question")
-        canvas = self.texts.canvas
-        if isinstance(question, Ambition):
-            if question is canvas.ambitions[0]:
-                self.say(self.t("ambitions_intro"))
-        elif question is canvas.themes_in(question.phase)[0]:
-            phase = canvas.phase(question.phase)
-            self.say(
-                self.t(
-                    "phase_intro",
-                    title=phase.title(self.language),
-                    intro=phase.intro(self.language),
-                )
-            )
+        previous, self.card_after = self.card_after, None
+        if previous is not None:
+            self.replies.append(cards.card(self, question, previous))
+            return
+        opening = cards.intro(self, question)
+        if opening is not None:
+            self.say(opening)
         self.say(cards.asking_text(self, question), cards.keyboard(self, question))
 
     def on_enter_REVISIT(self, *_: object) -> None:  # noqa: N802

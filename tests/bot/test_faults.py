@@ -46,9 +46,9 @@ async def test_network_errors_are_retried_and_the_answer_stored_once(
     """A time-out on the reply is retried; the answer was committed once before any reply."""
     await create(harness)
     await past_ambitions(harness, SOCIAL)
-    harness.offline.raise_network_error_next("sendMessage", timed_out=True)
+    harness.offline.raise_network_error_next("editMessageText", timed_out=True)
     await harness.tap(SOCIAL, "a:", replace_last="2")
-    assert shows_question(harness.texts_to(SOCIAL)[-1], len(scenario.AMBITIONS) + 2)
+    assert shows_question(harness.shown_to(SOCIAL)[-1], len(scenario.AMBITIONS) + 2)
     stored = await stored_answers(settings, SOCIAL)
     assert stored["selection"] == 2
     assert len(stored) == len(scenario.AMBITIONS) + 1

@@ -137,10 +137,11 @@ async def test_the_scale_fits_a_small_phone_and_explains_its_words_once(
     scale's words once in the text."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
     await past_ambitions(social)
-    [card] = [a for a in social.replies if isinstance(a, Send) and a.keyboard]
+    [card] = [a for a in social.replies if isinstance(a, Send | Edit) and a.keyboard]
     assert [[b.label for b in row] for row in card.keyboard] == [
         ["1", "2", "3", "4", "5"],
         ["Nog niet aan de orde", "Overslaan"],
+        ["📝 Toelichting bij impact"],
     ]
     assert "1 = helemaal oneens … 5 = helemaal eens" in card.text
     assert card.text.count("helemaal eens") == 1
@@ -298,3 +299,19 @@ async def test_the_note_prompt_asks_the_open_question_and_says_who_reads_it(
     await social.tap(social.button("n:"))
     assert "Waarom juist wij?" in social.text()
     assert "partner en de begeleider lezen" in social.text()
+
+
+async def test_the_live_card_is_one_edit_per_answer(social: Person) -> None:
+    """Every answer but the last, across ambitions, statements and a new phase, edits the
+    tapped card into the next question: one edit, no message sent."""
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    for number, value in enumerate(("2", "3", "4", "n"), start=2):
+        await social.tap(answer_data(social, value))
+        assert [type(a) for a in social.replies] == [Notice, Edit], number
+        assert f"{number}/5" in social.text()
+    assert "Organiseren." in social.text()  # the new phase's intro, on the card
+    await social.tap(answer_data(social, "5"))
+    edits = [a for a in social.replies if isinstance(a, Edit)]
+    assert len(edits) == 1
+    assert "5/5" in edits[0].text
+    assert "Klaar" in social.text()

@@ -119,18 +119,20 @@ async def test_the_partner_joins_by_link_and_the_creator_is_told(
 async def test_one_tap_answers_edits_the_question_and_asks_the_next(
     social: Person, repo: SqliteRepository
 ) -> None:
-    """A scale tap stores the answer, edits the message to show it and sends the next one."""
+    """A scale tap stores the answer and turns the card into the next question: one line
+    confirming the answer, the next question's buttons and a note button for the answer."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
     data = social.button("a:")
     assert data.endswith(":1")
     await social.tap(data.rsplit(":", 1)[0] + ":4")
-    edits = [a for a in social.replies if isinstance(a, Edit)]
-    assert len(edits) == 1
-    assert "4 · eens" in edits[0].text
-    assert [b.tap and pack(b.tap) for row in edits[0].keyboard for b in row] == [
-        data.replace("a:", "n:").rsplit(":", 1)[0]
-    ]
-    assert "2/3" in social.text()
+    [edit] = [a for a in social.replies if isinstance(a, Edit)]
+    assert not any(isinstance(a, Send) for a in social.replies)
+    assert "4 · eens" in edit.text
+    assert "2/3" in edit.text
+    assert edit.text.count("De Korrel") == 1  # the header once on the card
+    *scale, note = [[b.tap and pack(b.tap) for b in row] for row in edit.keyboard]
+    assert note == [data.replace("a:", "n:").rsplit(":", 1)[0]]
+    assert all(d and d.startswith("a:") and ":resources:" in d for row in scale for d in row)
     pid = data.split(":")[1]
     answers = await repo.answers(pid, 1, SOCIAL)
     assert [(a.theme_id, a.score) for a in answers] == [("selection", 4)]

@@ -133,6 +133,15 @@ class Harness:
         except AssertionError:
             raise AssertionError(f"no button {prefix!r} was shown to {user_id}") from None
 
+    def shown_to(self, user_id: int) -> list[str]:
+        """The texts sent to ``user_id`` and the texts its messages were edited to, in order
+        (the live question card is one message, edited answer by answer)."""
+        return [
+            str(c.params["text"])
+            for c in self._calls_to_chat(user_id)
+            if c.method.lower() in ("sendmessage", "editmessagetext") and c.error is None
+        ]
+
     def texts_to(self, user_id: int) -> list[str]:
         """The texts of the messages sent to ``user_id`` as sent (HTML included), oldest first;
         when the transport records no calls, those of the messages it keeps."""
