@@ -43,7 +43,8 @@ def hold_text(j: Journey, s: Session, text: str) -> None:
     """Text while a question is open: kept in the context and offered, with one confirming
     tap, as a note to the question just answered (or the open one if none is yet)."""
     note = text.strip()
-    question = s.texts.canvas.question(s.context.get("last", "")) or s.open_question()
+    last = s.context.get("last", "")
+    question = s.texts.canvas.question(last) if last in s.answers else s.open_question()
     if question is None or s.partnership is None or not note:
         s.say(s.t("note_empty"))
         return
@@ -87,7 +88,7 @@ async def keep_tapped(j: Journey, s: Session, tap: KeepTextTap) -> None:
         s.stage_note(question, text)
         s.replies.append(Edit(s.t("note_saved", title=title)))
     else:
-        s.context["draft"], s.context["draft_for"] = text, question.id
+        s.context["draft"], s.context["draft_for"] = text, s.draft_key(question.id)
         s.replies.append(Edit(s.t("draft_kept", title=title)))
     j.fire(s, Trigger.TEXT_KEPT)
 

@@ -178,9 +178,15 @@ class Session:
         self._put_answer(answer)
         return answer
 
+    def draft_key(self, question_id: str) -> str:
+        """Where a kept note waits for its answer: partnership, round and question."""
+        partnership = self.partnership
+        where = f"{partnership.id}:{partnership.round}" if partnership else ""
+        return f"{where}:{question_id}"
+
     def _take_draft(self, question_id: str) -> str | None:
         """A note kept for a question before it was answered, now given with the answer."""
-        if self.context.get("draft_for") != question_id:
+        if self.context.get("draft_for") != self.draft_key(question_id):
             return None
         self.context.pop("draft_for")
         return self.context.pop("draft", None)
