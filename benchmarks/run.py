@@ -78,7 +78,7 @@ INF: Final = float("inf")
 SLICES: Final = 10  # (f) alternates ours and the floor this many times
 TOKEN: Final = "123456:BENCHMARK"  # noqa: S105 - the offline layer takes any
 FIRST_USER: Final = 1_000_000
-THEMES: Final = len(load_canvas().themes)
+THEMES: Final = len(load_canvas().questions)  # the ambitions and the statements
 ROOT: Final = Path(__file__).resolve().parents[1]
 # A valid 1x1 PNG: what the stub chart renderer returns.
 TINY_PNG: Final = bytes.fromhex(
@@ -396,46 +396,40 @@ def median_ms(work: Callable[[], object], runs: int) -> float:
 # ------------------------------------------------------------------------------- (f) floor
 
 FLOOR_NOTICE: Final = "Opgeslagen"
-FLOOR_EDIT: Final = (
+FLOOR_CARD: Final = (
+    "✅ <b>Elkaar aanvullen</b> · Jouw antwoord: <b>4 · Eens</b>\n\n"
     "<i>🤝 Sociale onderneming 1 \N{MULTIPLICATION SIGN} Bedrijf 1</i>\n"
-    "3/20 · Oriëntatie · Middelen\n\n"
-    "<b>Elkaar aanvullen</b>\nWat wij en onze partner inbrengen, vult elkaar goed aan.\n\n"
-    "✅ Jouw antwoord: <b>4 · Eens</b>"
-)
-FLOOR_QUESTION: Final = (
-    "<i>🤝 Sociale onderneming 1 \N{MULTIPLICATION SIGN} Bedrijf 1</i>\n"
-    "4/20 · Oriëntatie · Waardecreatie\n\n"
+    "7/24 · Oriëntatie · Waardecreatie\n\n"
     "<b>Gedeelde doelen</b>\nWe hebben samen duidelijke doelen voor wat deze samenwerking "
-    "moet opleveren."
-)
-FLOOR_NOTE: Final = InlineKeyboardMarkup(
-    [[InlineKeyboardButton("📝 Notitie toevoegen", callback_data="n:abcdefgh:1:complement")]]
+    "moet opleveren.\n\n<i>1 = helemaal oneens … 5 = helemaal eens</i>"
 )
 FLOOR_SCALE: Final = InlineKeyboardMarkup(
     [
-        [InlineKeyboardButton(label, callback_data=f"a:abcdefgh:1:goals:{n}")]
-        for n, label in [
-            ("1", "1 · Helemaal oneens"),
-            ("2", "2 · Oneens"),
-            ("3", "3 · Neutraal"),
-            ("4", "4 · Eens"),
-            ("5", "5 · Helemaal eens"),
-            ("s", "Overslaan"),
-        ]
+        [
+            InlineKeyboardButton(n, callback_data=f"a:abcdefgh:1:goals:{n}")
+            for n in ("1", "2", "3", "4", "5")
+        ],
+        [
+            InlineKeyboardButton("Nog niet aan de orde", callback_data="a:abcdefgh:1:goals:n"),
+            InlineKeyboardButton("Overslaan", callback_data="a:abcdefgh:1:goals:s"),
+        ],
+        [
+            InlineKeyboardButton(
+                "📝 Toelichting bij Elkaar aanvullen", callback_data="n:abcdefgh:1:complement"
+            )
+        ],
     ]
 )
 
 
 async def floor_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The same three calls an answer makes, with fixed content: no flow, no storage."""
+    """The same two calls an answer makes (the notice, and the live card edited into the next
+    question), with fixed content: no flow, no storage."""
     query = update.callback_query
     if query is None:
         return
     await query.answer(FLOOR_NOTICE)
-    await query.edit_message_text(FLOOR_EDIT, parse_mode=ParseMode.HTML, reply_markup=FLOOR_NOTE)
-    await context.bot.send_message(
-        query.from_user.id, FLOOR_QUESTION, parse_mode=ParseMode.HTML, reply_markup=FLOOR_SCALE
-    )
+    await query.edit_message_text(FLOOR_CARD, parse_mode=ParseMode.HTML, reply_markup=FLOOR_SCALE)
 
 
 async def sequential_us(
@@ -604,13 +598,19 @@ async def memory_child(partnerships: int, concurrency: int, seed: int, trace: bo
             telegram.forget_messages()
             for k in range(1, partnerships):
                 questions.update(dict.fromkeys(pair(k), f"a:{_clone_id(k)}:1:{theme.id}"))
-            sent_before = telegram.counts.get("sendmessage", 0)
+
+            def shown_so_far() -> int:  # the next question: the card edited, or a message
+                return telegram.counts.get("sendmessage", 0) + telegram.counts.get(
+                    "editmessagetext", 0
+                )
+
+            sent_before = shown_so_far()
             touches = (
                 driver.process(driver.next_answer(u, question), arrive=True)
                 for u, question in questions.items()
             )
             seconds = await timed(asyncio.gather(*touches))
-            shown = telegram.counts.get("sendmessage", 0) - sent_before
+            shown = shown_so_far() - sent_before
             users = list(questions)
             gc.collect()
             figures: dict[str, object] = {

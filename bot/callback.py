@@ -18,9 +18,11 @@ from flows.actions import (
     ContinueTap,
     DetailTap,
     ForgetTap,
+    KeepTextTap,
     LanguageTap,
     NoteTap,
     ReviewTap,
+    RevisitTap,
     RoleTap,
     Score,
     StopRemindersTap,
@@ -32,10 +34,12 @@ from flows.model import Role
 
 MAX_BYTES: Final = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 SKIP: Final = "s"
+NOT_YET: Final = "n"
 _ROUND: Final = re.compile(r"[1-9][0-9]{0,3}")
 _SECONDS: Final = re.compile(r"[1-9][0-9]{0,11}")
 _SCORES: Final[dict[str, Score]] = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, SKIP: None}
 _FORGET: Final = {"yes": True, "no": False}
+_REVISIT: Final = {"y": True, "n": False}  # yes or no, for revisit and keep-text taps
 
 
 def pack(tap: Tap) -> str:
@@ -49,11 +53,16 @@ def pack(tap: Tap) -> str:
 def _fields(tap: Tap) -> tuple[str, ...]:
     if isinstance(tap, AnswerTap | ChangeTap):
         prefix = "a" if isinstance(tap, AnswerTap) else "c"
-        score = SKIP if tap.score is None else str(tap.score)
+        score = str(tap.score) if tap.score is not None else NOT_YET if tap.not_yet else SKIP
         return (prefix, tap.partnership_id, str(tap.round), tap.theme_id, score)
     if isinstance(tap, ReviewTap | NoteTap):
         prefix = "e" if isinstance(tap, ReviewTap) else "n"
         return (prefix, tap.partnership_id, str(tap.round), tap.theme_id)
+    if isinstance(tap, KeepTextTap):
+        keep = "y" if tap.keep else "n"
+        return ("k", tap.partnership_id, str(tap.round), tap.theme_id, keep)
+    if isinstance(tap, RevisitTap):
+        return ("v", tap.partnership_id, str(tap.round), "y" if tap.now else "n")
     if isinstance(tap, LanguageTap):
         return ("l", tap.language)
     if isinstance(tap, RoleTap):
@@ -75,9 +84,11 @@ def unpack(data: str) -> Tap | None:
     if not all(args) or len(data.encode()) > MAX_BYTES:
         return None
     if prefix in ("a", "c") and len(args) == 4 and _ROUND.fullmatch(args[1]):
+        kind = AnswerTap if prefix == "a" else ChangeTap
+        if args[3] == NOT_YET:
+            return kind(args[0], int(args[1]), args[2], None, not_yet=True)
         if args[3] not in _SCORES:
             return None
-        kind = AnswerTap if prefix == "a" else ChangeTap
         return kind(args[0], int(args[1]), args[2], _SCORES[args[3]])
     if prefix in ("e", "n") and len(args) == 3 and _ROUND.fullmatch(args[1]):
         question = ReviewTap if prefix == "e" else NoteTap
@@ -86,6 +97,10 @@ def unpack(data: str) -> Tap | None:
         return ForgetTap(_FORGET[args[0]], int(args[1]))
     if prefix == "d" and len(args) == 2 and _ROUND.fullmatch(args[1]):
         return DetailTap(args[0], int(args[1]))
+    if prefix == "k" and len(args) == 4 and _ROUND.fullmatch(args[1]) and args[3] in _REVISIT:
+        return KeepTextTap(args[0], int(args[1]), args[2], _REVISIT[args[3]])
+    if prefix == "v" and len(args) == 3 and _ROUND.fullmatch(args[1]) and args[2] in _REVISIT:
+        return RevisitTap(args[0], int(args[1]), _REVISIT[args[2]])
     if len(args) == 1:
         return _single(prefix, args[0])
     if prefix == "g" and not args:

@@ -20,7 +20,7 @@ from flows.model import Role
 
 Point = Literal[1, 2, 3, 4, 5]
 POINTS: tuple[Point, ...] = (1, 2, 3, 4, 5)
-Score = Point | None  # None: the question was skipped
+Score = Point | None  # None: no score (skipped, or "not yet relevant")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,11 @@ class QuestionTap:
 
 @dataclass(frozen=True, slots=True)
 class AnswerTap(QuestionTap):
+    """An answer: a statement's point or an ambition's option (its place, 1-based); with
+    score None, "not yet relevant" when ``not_yet``, else a skip."""
+
     score: Score
+    not_yet: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class ChangeTap(QuestionTap):
     """An answer changed from /review."""
 
     score: Score
+    not_yet: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,22 @@ class ReviewTap(QuestionTap):
 @dataclass(frozen=True, slots=True)
 class NoteTap(QuestionTap):
     """Add or change the note to an answered theme."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeepTextTap(QuestionTap):
+    """The answer to "keep what you typed as a note to this question?"."""
+
+    keep: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RevisitTap:
+    """The answer to "you skipped some statements: answer them now?" (``now``: yes)."""
+
+    partnership_id: str
+    round: int
+    now: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +122,8 @@ Tap = (
     | ChangeTap
     | ReviewTap
     | NoteTap
+    | KeepTextTap
+    | RevisitTap
     | LanguageTap
     | RoleTap
     | SwitchTap

@@ -192,6 +192,26 @@ class Canvas(_Frozen):
         """Zero-based place of a theme in the order of asking."""
         return self._position[theme_id]
 
+    @cached_property
+    def questions(self) -> tuple[Ambition | Theme, ...]:
+        """Everything a partner answers, in the order of asking: the ambitions, then themes."""
+        return (*self.ambitions, *self.themes)
+
+    @cached_property
+    def question_ids(self) -> frozenset[str]:
+        return frozenset(q.id for q in self.questions)
+
+    def question(self, question_id: str) -> Ambition | Theme | None:
+        """The ambition or theme with this id."""
+        return self._ambition_by_id.get(question_id) or self._by_id.get(question_id)
+
+    def number(self, question_id: str) -> int:
+        """One-based place of an ambition or theme among all questions ("3/24")."""
+        ambition = self._ambition_by_id.get(question_id)
+        if ambition is not None:
+            return self.ambitions.index(ambition) + 1
+        return len(self.ambitions) + self._position[question_id] + 1
+
     def themes_in(self, phase_id: str) -> tuple[Theme, ...]:
         return tuple(t for t in self.themes if t.phase == phase_id)
 

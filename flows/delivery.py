@@ -165,15 +165,16 @@ class Summaries:
 
     def progress(self, combined: Combined, language: Language) -> Markup:
         """Who has answered how much of the round: one line per partner, nothing of what."""
-        total = len(self.canvas.themes)
+        total = len(self.canvas.questions)
         lines = []
         for member in combined.members:
             if not member.role.answers:
                 continue
             social = member.role is Role.SOCIAL
+            comparison = combined.comparison
             answered = sum(
-                1 for r in combined.comparison.results if (r.social if social else r.business)
-            )
+                1 for r in comparison.results if (r.social if social else r.business)
+            ) + sum(1 for a in comparison.ambitions if (a.social if social else a.business))
             key = "briefing_progress_line_done" if member.finished_at else "briefing_progress_line"
             lines.append(
                 self.messages(

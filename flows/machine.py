@@ -31,6 +31,7 @@ class Step(Enum):
     ORGANISATION = "organisation"  # typing the organisation's name (to start or to join)
     ROLE = "role"  # choosing social enterprise, regular business or facilitator
     ANSWERING = "answering"  # a question is on screen
+    REVISIT = "revisit"  # every question answered, some skipped: answer them now, or finish?
     NOTE = "note"  # the next text message is a note to one theme
     DONE = "done"  # every theme of the active partnership answered
     IDLE = "idle"  # no question to answer: no partnership yet, or a facilitator
@@ -48,6 +49,9 @@ class Trigger(Enum):
     ANSWER_CHANGED = "answer_changed"
     NOTE_OPENED = "note_opened"
     NOTE_GIVEN = "note_given"
+    TEXT_HELD = "text_held"  # text while a question is open: offered as a note
+    TEXT_KEPT = "text_kept"  # the offer answered: kept as a note, or not
+    REVISIT_CHOSEN = "revisit_chosen"  # the skipped statements: now, or finish as they are
     RESUMED = "resumed"
     CANCELLED = "cancelled"
     SWITCHED = "switched"
@@ -60,12 +64,14 @@ class Trigger(Enum):
 S = Step
 T = Trigger
 _EVERY: Final = list(Step)
-_SETTLED: Final = [S.ANSWERING, S.NOTE, S.DONE, S.IDLE]
+_SETTLED: Final = [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE, S.IDLE]
 _ASKING: Final = [S.LANGUAGE, S.ORGANISATION, S.ROLE]  # a prompt waits for an answer
 
-# Where a participant settles when nothing is pending: the first open question, done, or idle.
+# Where a participant settles when nothing is pending: the first open question, the skipped
+# statements offered again, done, or idle.
 _SETTLE: Final[tuple[tuple[Step, list[str]], ...]] = (
     (S.ANSWERING, ["answers_canvas", "has_open_question"]),
+    (S.REVISIT, ["answers_canvas", "offers_skipped"]),
     (S.DONE, ["answers_canvas"]),
     (S.IDLE, []),
 )
@@ -143,9 +149,9 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     # Answering, phase by phase; a note can be added to any answered theme. Once the round's
     # summary is out (``round_open`` fails) its answers and notes are locked: the features ask
     # the table (``permitted``) and fire LATE_CHANGE instead, which refuses and stores nothing.
-    *_settling(T.ANSWERED, [S.ANSWERING, S.NOTE, S.DONE], "round_open"),
+    *_settling(T.ANSWERED, [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE], "round_open"),
     # A change from /review returns to where the person was: the open question, or done.
-    *_settling(T.ANSWER_CHANGED, [S.ANSWERING, S.NOTE], "round_open"),
+    *_settling(T.ANSWER_CHANGED, [S.ANSWERING, S.REVISIT, S.NOTE], "round_open"),
     {
         "trigger": T.ANSWER_CHANGED.value,
         "source": S.DONE,
@@ -157,18 +163,28 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_settling(T.ANSWER_CHANGED, S.DONE, "round_open"),
     {
         "trigger": T.NOTE_OPENED.value,
-        "source": [S.ANSWERING, S.NOTE, S.DONE],
+        "source": [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE],
         "dest": S.NOTE,
         "conditions": ["round_open"],
     },
     *_settling(T.NOTE_GIVEN, S.NOTE, "round_open"),
     {
         "trigger": T.LATE_CHANGE.value,
-        "source": [S.ANSWERING, S.DONE],
+        "source": [S.ANSWERING, S.REVISIT, S.DONE],
         "dest": None,
         "after": "refuse_late_change",
     },
     *_settling(T.LATE_CHANGE, S.NOTE, before="refuse_late_change"),
+    # Text typed while a question is open is offered as a note, and the question (or the
+    # offer of the skipped ones) is shown again below it: the buttons stay at hand.
+    {"trigger": T.TEXT_HELD.value, "source": [S.ANSWERING, S.REVISIT], "dest": "="},
+    {
+        "trigger": T.TEXT_KEPT.value,
+        "source": [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE],
+        "dest": None,
+    },
+    # Skipped statements are offered once more before a partner finishes.
+    *_settling(T.REVISIT_CHOSEN, S.REVISIT),
     # Coming back: a pending prompt again, else settle where the answers say.
     *_greeting(T.RESUMED),
     {"trigger": T.RESUMED.value, "source": _ASKING, "dest": "="},
@@ -184,7 +200,6 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
         "dest": "=",
         "before": "ask_to_use_buttons",
     },
-    *_settling(T.TEXT_SENT, S.ANSWERING, before="hint_answering"),
     {
         "trigger": T.TEXT_SENT.value,
         "source": S.DONE,
@@ -195,7 +210,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_settling(T.TEXT_SENT, [S.DONE, S.IDLE]),
     *_greeting(T.OTHER_SENT),
     {"trigger": T.OTHER_SENT.value, "source": [*_ASKING, S.NOTE], "dest": "="},
-    *_settling(T.OTHER_SENT, [S.ANSWERING, S.DONE, S.IDLE]),
+    *_settling(T.OTHER_SENT, [S.ANSWERING, S.REVISIT, S.DONE, S.IDLE]),
     *_greeting(T.ASKED_EARLY),
     {"trigger": T.ASKED_EARLY.value, "source": S.LANGUAGE, "dest": "="},
 ]

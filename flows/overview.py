@@ -56,7 +56,7 @@ async def listing(j: Journey, s: Session, _: str) -> None:
 async def _entry(j: Journey, s: Session, partnership: Partnership) -> _Entry:
     members = await j.repo.members(partnership.id)
     counts = await j.repo.answer_counts(partnership.id, partnership.round)
-    total = len(s.texts.canvas.themes)
+    total = len(s.texts.canvas.questions)
     by_role: dict[Role, Member] = {m.role: m for m in members}
     parts: list[Markup] = []
     for role in (Role.SOCIAL, Role.BUSINESS):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows import answering
+from flows import answering, cards
 from flows.actions import Button, NoteTap, Notice, ReviewTap, SendLong, SwitchTap, Tap
+from flows.canvas import Ambition, Theme
 from flows.events import Command
 from flows.machine import Trigger
 from flows.messages import Markup
@@ -22,7 +23,7 @@ async def status(j: Journey, s: Session, _: str) -> None:
         s.say(s.t("idle"))
         return
     counts = await j.repo.answer_counts(s.partnership.id, s.partnership.round)
-    total = len(s.texts.canvas.themes)
+    total = len(s.texts.canvas.questions)
     lines = [s.t("status_title", header=s.header())]
     for role in (Role.SOCIAL, Role.BUSINESS):
         member = s.member(role)
@@ -54,7 +55,10 @@ async def review(j: Journey, s: Session, _: str) -> None:
         return
     canvas = s.texts.canvas
     title = s.t(
-        "review_title", header=s.header(), answered=s.answered_count(), total=len(canvas.themes)
+        "review_title",
+        header=s.header(),
+        answered=s.answered_count(),
+        total=len(canvas.questions),
     )
     blocks = [title, *_ambition_lines(s), *_theme_lines(s)]
     s.replies.append(SendLong(s.user_id, tuple(blocks)))
@@ -62,10 +66,10 @@ async def review(j: Journey, s: Session, _: str) -> None:
         s.say(s.t("review_closed"))
         return
     rows = tuple(
-        (Button(f"✏️ {canvas.position(theme.id) + 1}. {theme.title(s.language)}", tap),)
-        for theme in canvas.themes
-        if theme.id in s.answers
-        for tap in [ReviewTap(partnership.id, partnership.round, theme.id)]
+        (Button(f"✏️ {canvas.number(question.id)}. {question.title(s.language)}", tap),)
+        for question in canvas.questions
+        if question.id in s.answers
+        for tap in [ReviewTap(partnership.id, partnership.round, question.id)]
     )
     s.say(s.t("review_pick"), rows)
 
@@ -75,7 +79,7 @@ def _theme_lines(s: Session) -> list[Markup]:
     for theme in s.texts.canvas.themes:
         answer = s.answers.get(theme.id)
         if answer is not None:
-            number = s.texts.canvas.position(theme.id) + 1
+            number = s.texts.canvas.number(theme.id)
             line = s.t(
                 "review_line",
                 number=number,
@@ -91,8 +95,7 @@ def _ambition_lines(s: Session) -> list[Markup]:
     for ambition in s.texts.canvas.ambitions:
         answer = s.answers.get(ambition.id)
         if answer is not None:
-            option = ambition.option(answer.score)
-            picked = s.t("review_skipped") if option is None else Markup(option.label(s.language))
+            picked = _in_words(s, ambition, answer)
             line = s.t("review_ambition_line", title=ambition.title(s.language), choice=picked)
             lines.append(_with_note(s, line, answer))
     return lines
@@ -100,6 +103,14 @@ def _ambition_lines(s: Session) -> list[Markup]:
 
 def _with_note(s: Session, line: Markup, answer: Answer) -> Markup:
     return s.t("review_with_note", line=line, note=answer.note) if answer.note else line
+
+
+def _in_words(s: Session, question: Ambition | Theme, answer: Answer) -> Markup:
+    """An answer in words: an ambition's chosen option, or a statement's ``choice``."""
+    if isinstance(question, Ambition):
+        option = question.option(answer.score)
+        return s.t("review_skipped") if option is None else Markup(option.label(s.language))
+    return choice(s, answer)
 
 
 def choice(s: Session, answer: Answer) -> Markup:
@@ -112,20 +123,20 @@ def choice(s: Session, answer: Answer) -> Markup:
 
 async def change_card(j: Journey, s: Session, tap: ReviewTap) -> None:
     """A theme from /review: the question, the current answer and note, buttons to change."""
-    theme = answering._theme_of(j, s, tap)
+    theme = answering.question_of(j, s, tap)
     answer = s.answers.get(tap.theme_id)
     if theme is None or answer is None:
         if theme is not None:
             s.replies.append(Notice(s.t("stale_button")))
         return
-    values = {"question": s.question_text(theme), "choice": choice(s, answer)}
+    values = {"question": cards.asking_text(s, theme), "choice": _in_words(s, theme, answer)}
     if answer.note:
         text = s.t("change_current_with_note", note=answer.note, **values)
     else:
         text = s.t("change_current", **values)
     note_key = "button_change_note" if answer.note else "button_add_note"
     note = Button(s.t(note_key), NoteTap(tap.partnership_id, tap.round, theme.id))
-    s.say(text, (*s.scale_keyboard(theme, change=True), (note,)))
+    s.say(text, (*cards.keyboard(s, theme, change=True), (note,)))
 
 
 async def switch_menu(j: Journey, s: Session, _: str) -> None:

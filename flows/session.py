@@ -11,29 +11,28 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final
 
+from flows import cards
 from flows.actions import (
-    POINTS,
     Action,
-    AnswerTap,
     Button,
-    ChangeTap,
     ContinueTap,
-    Edit,
     Keyboard,
     LanguageTap,
-    NoteTap,
+    RevisitTap,
     RoleTap,
     Send,
 )
-from flows.canvas import Canvas, Language, Theme
+from flows.canvas import Canvas, Language
+from flows.cards import Question
 from flows.machine import Step
 from flows.messages import Markup, Messages
 from flows.model import Answer, Changes, Member, Participant, Partnership, Role
 
 # Context keys of a half-finished step that belongs to one round of the active partnership
-# (a theme awaiting a note). The stored context names that round (ROUND_KEY) while one is
-# pending; a new round makes them stale, for every member (see ``expire_stale_step``).
-ROUND_BOUND: Final = ("note",)
+# (a theme awaiting a note, typed text offered as a note, a note kept for a question not yet
+# answered). The stored context names that round (ROUND_KEY) while one is pending; a new
+# round makes them stale, for every member (see ``expire_stale_step``).
+ROUND_BOUND: Final = ("note", "typed", "typed_for", "draft", "draft_for")
 ROUND_KEY: Final = "round"
 
 
@@ -64,6 +63,8 @@ class Session:
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
     finished: bool = False  # this update finished the round for this partner
+    # The question just answered by a tap on the live card: the next question replaces it.
+    card_after: Question | None = None
     forget: bool = False  # erase the person's data instead of storing this update
     # The client told us a language we speak (Telegram's language_code): no need to ask it.
     language_hinted: bool = False
@@ -89,11 +90,50 @@ class Session:
     def member(self, role: Role) -> Member | None:
         return next((m for m in self.members if m.role is role), None)
 
-    def open_theme(self) -> Theme | None:
-        return self.texts.canvas.next_open(self.answers.keys() & self.texts.canvas.theme_ids)
+    def open_question(self) -> Question | None:
+        """The first ambition or theme, in order of asking, without an answer; while the
+        skipped statements are asked again, the first of those still to ask."""
+        queue = self.revisit_queue()
+        if queue:
+            return self.texts.canvas.theme(queue[0])
+        for question in self.texts.canvas.questions:
+            if question.id not in self.answers:
+                return question
+        return None
+
+    def skipped(self) -> list[str]:
+        """The statements skipped (no score, and not "not yet relevant"), in order of asking."""
+        return [
+            t.id
+            for t in self.texts.canvas.themes
+            if (a := self.answers.get(t.id)) is not None and a.score is None and not a.not_yet
+        ]
+
+    def revisit_queue(self) -> list[str]:
+        """The skipped statements still to ask again in this round ([] when not revisiting).
+
+        Kept in the context as "<partnership>:<round>:<id>,<id>", so that it never applies
+        to another partnership or round.
+        """
+        partnership = self.partnership
+        stored = self.context.get("revisit", "")
+        if partnership is None or not stored:
+            return []
+        pid, round_, ids = stored.rsplit(":", 2)
+        if (pid, round_) != (partnership.id, str(partnership.round)):
+            return []
+        known = self.texts.canvas.theme_ids
+        return [i for i in ids.split(",") if i in known]
+
+    def set_revisit_queue(self, ids: list[str]) -> None:
+        partnership = self.partnership
+        if partnership is None or not ids:
+            self.context.pop("revisit", None)
+            return
+        self.context["revisit"] = f"{partnership.id}:{partnership.round}:{','.join(ids)}"
 
     def answered_count(self) -> int:
-        return len(self.answers.keys() & self.texts.canvas.theme_ids)
+        return len(self.answers.keys() & self.texts.canvas.question_ids)
 
     # -------------------------------------------------------------- conditions
 
@@ -112,7 +152,18 @@ class Session:
         return me is not None and me.role.answers
 
     def has_open_question(self, *_: object) -> bool:
-        return self.open_theme() is not None
+        return self.open_question() is not None
+
+    def offers_skipped(self, *_: object) -> bool:
+        """Every question answered, some statements skipped, and the partner not finished
+        yet: the skipped ones are offered once more."""
+        me = self.me
+        return (
+            me is not None
+            and me.finished_at is None
+            and not self.has_open_question()
+            and bool(self.skipped())
+        )
 
     def round_open(self, *_: object) -> bool:
         """Whether the round's answers may still change: its summary is not out yet."""
@@ -151,7 +202,7 @@ class Session:
             self.context.pop(key, None)
         self.say(self.t("step_expired"))
 
-    def stage_answer(self, theme: Theme, score: int | None) -> Answer:
+    def stage_answer(self, theme: Question, score: int | None, *, not_yet: bool = False) -> Answer:
         partnership = self.partnership
         if partnership is None:
             raise RuntimeError("an answer needs an active partnership")
@@ -163,13 +214,27 @@ class Session:
             theme_id=theme.id,
             canvas_version=self.texts.canvas.version,
             score=score,
-            note=previous.note if previous else None,
+            note=previous.note if previous else self._take_draft(theme.id),
             answered_at=self.now,
+            not_yet=score is None and not_yet,
         )
         self._put_answer(answer)
         return answer
 
-    def stage_note(self, theme: Theme, note: str) -> None:
+    def draft_key(self, question_id: str) -> str:
+        """Where a kept note waits for its answer: partnership, round and question."""
+        partnership = self.partnership
+        where = f"{partnership.id}:{partnership.round}" if partnership else ""
+        return f"{where}:{question_id}"
+
+    def _take_draft(self, question_id: str) -> str | None:
+        """A note kept for a question before it was answered, now given with the answer."""
+        if self.context.get("draft_for") != self.draft_key(question_id):
+            return None
+        self.context.pop("draft_for")
+        return self.context.pop("draft", None)
+
+    def stage_note(self, theme: Question, note: str) -> None:
         previous = self.answers.get(theme.id)
         if previous is None:
             previous = self.stage_answer(theme, None)
@@ -183,6 +248,7 @@ class Session:
                 score=previous.score,
                 note=note,
                 answered_at=self.now,
+                not_yet=previous.not_yet,
             )
         )
 
@@ -248,60 +314,14 @@ class Session:
             other=other.organisation if other else self.t("partner_not_joined"),
         )
 
-    def question_text(self, theme: Theme) -> Markup:
-        canvas = self.texts.canvas
-        return self.t(
-            "question",
-            header=self.header(),
-            number=canvas.position(theme.id) + 1,
-            total=len(canvas.themes),
-            phase=canvas.phase(theme.phase).title(self.language),
-            part=canvas.parts[theme.part](self.language),
-            title=theme.title(self.language),
-            statement=theme.statement(self.language),
-        )
-
-    def scale_keyboard(self, theme: Theme, *, change: bool = False) -> Keyboard:
-        """One button per point of the scale, and skip; ``change``: from /review."""
-        partnership = self.partnership
-        if partnership is None:
-            return ()
-        tap = ChangeTap if change else AnswerTap
-        ids = (partnership.id, partnership.round, theme.id)
-        scale = self.texts.canvas.scale
-        rows = [
-            (Button(f"{score} · {scale[score - 1](self.language)}", tap(*ids, score)),)
-            for score in POINTS[: len(scale)]
-        ]
-        rows.append((Button(self.t("button_skip"), tap(*ids, None)),))
-        return tuple(rows)
-
-    def answered_view(self, theme: Theme) -> Edit:
-        """The question as it stays in the chat once answered: the choice and a note button."""
-        answer = self.answers[theme.id]
-        partnership = self.partnership
-        if partnership is None:
-            raise RuntimeError("an answered view needs an active partnership")
-        if answer.score is None:
-            choice = self.t("choice_skipped")
-        else:
-            label = self.texts.canvas.scale[answer.score - 1](self.language)
-            choice = self.t("choice", score=answer.score, label=label)
-        text = self.t("answered", question=self.question_text(theme), choice=choice)
-        if answer.note:
-            text = self.t("answered_with_note", answered=text, note=answer.note)
-        note_key = "button_change_note" if answer.note else "button_add_note"
-        tap = NoteTap(partnership.id, partnership.round, theme.id)
-        return Edit(text, ((Button(self.t(note_key), tap),),))
-
     # ------------------------------------------------------ transition callbacks
 
     def creating(self, *_: object) -> None:
         self.context = {"purpose": "create"}
 
     def drop_note(self, *_: object) -> None:
-        for key in (*ROUND_BOUND, ROUND_KEY):
-            self.context.pop(key, None)
+        """Leave the note step (a kept draft or an offered text stays until its round ends)."""
+        self.context.pop("note", None)
 
     def greet(self, *_: object) -> None:
         """The welcome without the language question (the client told us the language)."""
@@ -312,9 +332,6 @@ class Session:
 
     def ask_to_use_buttons(self, *_: object) -> None:
         self.say(self.t("use_buttons"))
-
-    def hint_answering(self, *_: object) -> None:
-        self.say(self.t("hint_answering"))
 
     def hint_done(self, *_: object) -> None:
         self.say(self.t("hint_done" if self.round_open() else "hint_done_closed"))
@@ -347,31 +364,42 @@ class Session:
         )
 
     def on_enter_ANSWERING(self, *_: object) -> None:  # noqa: N802
-        theme = self.open_theme()
-        if theme is None:
+        question = self.open_question()
+        if question is None:
             raise RuntimeError("entered ANSWERING without an open question")
-        canvas = self.texts.canvas
-        if theme is canvas.themes_in(theme.phase)[0]:
-            phase = canvas.phase(theme.phase)
-            self.say(
-                self.t(
-                    "phase_intro",
-                    title=phase.title(self.language),
-                    intro=phase.intro(self.language),
-                )
-            )
-        self.say(self.question_text(theme), self.scale_keyboard(theme))
+        previous, self.card_after = self.card_after, None
+        if previous is not None:
+            self.replies.append(cards.card(self, question, previous))
+            return
+        opening = cards.intro(self, question)
+        if opening is not None:
+            self.say(opening)
+        self.say(cards.asking_text(self, question), cards.keyboard(self, question))
+
+    def on_enter_REVISIT(self, *_: object) -> None:  # noqa: N802
+        partnership = self.partnership
+        if partnership is None:
+            raise RuntimeError("entered REVISIT without a partnership")
+        count = len(self.skipped())
+        ids = (partnership.id, partnership.round)
+        self.say(
+            self.t("revisit_offer_one" if count == 1 else "revisit_offer", count=count),
+            (
+                (Button(self.t("button_revisit_now"), RevisitTap(*ids, now=True)),),
+                (Button(self.t("button_revisit_finish"), RevisitTap(*ids, now=False)),),
+            ),
+        )
 
     def on_enter_NOTE(self, *_: object) -> None:  # noqa: N802
-        theme = self.texts.canvas.theme(self.context.get("note", ""))
-        if theme is None:
-            raise RuntimeError("entered NOTE without a theme")
+        question = self.texts.canvas.question(self.context.get("note", ""))
+        if question is None:
+            raise RuntimeError("entered NOTE without a question")
         self.say(
             self.t(
                 "ask_note",
                 header=self.header(),
-                title=theme.title(self.language),
-                question=theme.question(self.language),
+                title=question.title(self.language),
+                question=question.question(self.language),
             )
         )
 
@@ -384,7 +412,7 @@ class Session:
             self.t(
                 "done",
                 header=self.header(),
-                total=len(self.texts.canvas.themes),
+                total=len(self.texts.canvas.questions),
                 partner=other.organisation if other else self.t("your_partner"),
             )
         )

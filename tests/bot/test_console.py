@@ -13,7 +13,8 @@ from bot.console import main
 from bot.plain import plain_text
 from flows.canvas import load_canvas
 
-THEMES = len(load_canvas().themes)
+THEMES = len(load_canvas().questions)
+AMBITIONS = len(load_canvas().ambitions)  # one option each, by its number
 
 Script = Callable[[list[str]], list[str]]
 
@@ -50,10 +51,12 @@ def test_both_partners_reach_the_summary_and_its_files(tmp_path, script, capsys)
             "/start",
             "Bakkerij De Zon",
             "1",  # sociale onderneming
-            *["4"] * THEMES,
+            *["1"] * AMBITIONS,
+            *["4"] * (THEMES - AMBITIONS),
             "join",
             "Fiets & Co",
-            *["2"] * THEMES,
+            *["3"] * AMBITIONS,
+            *["2"] * (THEMES - AMBITIONS),
         ]
     )
 
@@ -64,7 +67,8 @@ def test_both_partners_reach_the_summary_and_its_files(tmp_path, script, capsys)
     assert "Zo verder:" in output  # the first summary message ends with the way on
     assert "<b>" not in output
     assert "&amp;" not in output
-    assert "[6] Overslaan" in output
+    assert "[6] Nog niet aan de orde" in output
+    assert "[7] Overslaan" in output
     assert "💡 Typ 'join'" in output
     assert "[partner 1] > " in prompts
     assert "[partner 2] > " in prompts
@@ -102,7 +106,7 @@ def test_commands_text_and_bad_choices(tmp_path, script, capsys):
 def test_a_number_is_text_when_the_bot_asks_for_text(tmp_path, script, capsys):
     """After a question without buttons, digits are what the person typed, not a tap on the
     buttons of an older message: here an organisation called "4"."""
-    script(["/start", "4", "1", "5"])
+    script(["/start", "4", "1", "3"])
 
     assert run(tmp_path) == 0
 
@@ -110,7 +114,7 @@ def test_a_number_is_text_when_the_bot_asks_for_text(tmp_path, script, capsys):
     assert "Kies een knop" not in output
     assert "🤝 4 \N{MULTIPLICATION SIGN} (partner nog niet aangesloten)" in output
     assert re.search(rf"(?<!\d)1/{THEMES} ·", output)
-    assert "Jouw antwoord: 5" in output
+    assert "Jouw antwoord: Transformatie" in output
 
 
 def test_plain_text_strips_telegram_html():

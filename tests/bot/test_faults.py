@@ -14,7 +14,9 @@ from tests.bot.test_journey_bot import (
     THEMES,
     create,
     join,
+    past_ambitions,
     shows_question,
+    statement_scores,
     stored_answers,
 )
 from tests.support import scenario
@@ -24,6 +26,7 @@ from tests.support.offline import OfflineRequest
 async def test_an_edit_telegram_refuses_becomes_a_new_message(harness: Harness) -> None:
     """When the question message can't be edited any more, the answered view is sent anew."""
     await create(harness)
+    await past_ambitions(harness, SOCIAL)
     harness.telegram.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
     await harness.tap(SOCIAL, "a:", replace_last="4")
     assert any("4 · Eens" in t for t in harness.texts_to(SOCIAL))
@@ -42,10 +45,13 @@ async def test_network_errors_are_retried_and_the_answer_stored_once(
 ) -> None:
     """A time-out on the reply is retried; the answer was committed once before any reply."""
     await create(harness)
-    harness.offline.raise_network_error_next("sendMessage", timed_out=True)
+    await past_ambitions(harness, SOCIAL)
+    harness.offline.raise_network_error_next("editMessageText", timed_out=True)
     await harness.tap(SOCIAL, "a:", replace_last="2")
-    assert shows_question(harness.texts_to(SOCIAL)[-1], 2)
-    assert await stored_answers(settings, SOCIAL) == {"selection": 2}
+    assert shows_question(harness.shown_to(SOCIAL)[-1], len(scenario.AMBITIONS) + 2)
+    stored = await stored_answers(settings, SOCIAL)
+    assert stored["selection"] == 2
+    assert len(stored) == len(scenario.AMBITIONS) + 1
 
 
 async def test_a_user_who_blocked_the_bot_is_marked_and_the_partner_told(
@@ -98,11 +104,14 @@ async def test_one_users_quick_taps_are_handled_in_order(
 ) -> None:
     """Quick taps of one user arriving together are processed in arrival order."""
     await create(harness)
+    await past_ambitions(harness, SOCIAL)
     message_id, data = harness.message_with(SOCIAL, "a:")
     first = harness.updates.callback(SOCIAL, data.rsplit(":", 1)[0] + ":5", message_id=message_id)
     second = harness.updates.callback(SOCIAL, data.rsplit(":", 1)[0] + ":1", message_id=message_id)
     await asyncio.gather(harness.arrive(first), harness.arrive(second))
-    assert await stored_answers(settings, SOCIAL) == {"selection": 5}
+    stored = await stored_answers(settings, SOCIAL)
+    assert stored["selection"] == 5
+    assert statement_scores(stored) == {5}
 
 
 # The full size, 1000 pairs (40,000 answers), takes about three minutes on this 2-core

@@ -23,7 +23,8 @@ from tests.support.fake_server import Call, FakeBotApi
 pytestmark = pytest.mark.e2e
 
 SOCIAL, BUSINESS = 6001, 6002
-THEMES = len(load_canvas().themes)
+THEMES = len(load_canvas().questions)
+AMBITIONS = {a.id for a in load_canvas().ambitions}
 QUESTION = re.compile(rf"^(\d+)/{THEMES} · ", re.MULTILINE)
 
 
@@ -53,12 +54,13 @@ def answer(*plans: tuple[Person, int, int, int]) -> None:
     """Each ``(person, first, last, score)`` taps ``score`` under questions first..last.
 
     People answer side by side, as partners do: each round everyone taps, then everyone waits
-    for their next question (or, after the canvas's last question, for the edit showing the
-    choice). The bot handles different users concurrently, so this also exercises that.
+    for the tapped card to become their next question (or, after the canvas's last question,
+    to show the choice). The bot handles different users concurrently, so this also
+    exercises that.
     """
     for step in itertools.count():
         pending = [
-            (person, first + step, person.press("a:", f":{score}"))
+            (person, first + step, person.press("a:", f":{option(first + step, score)}"))
             for person, first, last, score in plans
             if first + step <= last
         ]
@@ -66,9 +68,19 @@ def answer(*plans: tuple[Person, int, int, int]) -> None:
             return
         for person, number, tapped in pending:
             if number < THEMES:
-                person.wait_message(tapped.since, question(number + 1))
+                person.wait_edit(tapped, question(number + 1))
             else:
                 person.wait_edit(tapped, "✅")
+
+
+def option(number: int, score: int) -> int:
+    """The button to tap under question ``number``: ``score``, or an ambition's last option
+    when it has fewer (every ambition has three)."""
+    return min(score, 3) if number <= len(AMBITIONS) else score
+
+
+def statement_scores(answers: dict[str, tuple[int | None, str | None]]) -> set[int | None]:
+    return {score for theme, (score, _) in answers.items() if theme not in AMBITIONS}
 
 
 def both_done(server: FakeBotApi, social: Person, business: Person) -> None:
@@ -80,9 +92,15 @@ def both_done(server: FakeBotApi, social: Person, business: Person) -> None:
     assert sum("🎉 You have both finished" in t for t in server.sent_texts(BUSINESS)) == 1
 
 
-def questions_sent(server: FakeBotApi, chat_id: int) -> list[int]:
-    """The question numbers the bot sent to ``chat_id``, in order."""
-    return [int(m.group(1)) for t in server.sent_texts(chat_id) if (m := QUESTION.search(t))]
+def questions_shown(server: FakeBotApi, chat_id: int) -> list[int]:
+    """The question numbers the bot showed in ``chat_id``, sent or edited into a card, in
+    order (the last card's edit showing the last answer included)."""
+    calls = [
+        c
+        for c in server.calls
+        if c.method in ("sendMessage", "editMessageText") and c.ok and c.chat_id == chat_id
+    ]
+    return [int(m.group(1)) for c in calls if (m := QUESTION.search(c.text))]
 
 
 def stored(database: Path) -> dict[int, dict[str, tuple[int | None, str | None]]]:
@@ -130,7 +148,7 @@ def test_two_partners_complete_the_canvas_through_the_real_process(
     social, business = onboard(server, bot)
 
     answer((social, 1, 2, 4), (business, 1, 2, 2))
-    social.tap("n:", expect="Typ je notitie")
+    social.tap("n:", expect="Typ je toelichting")
     since = server.mark()
     social.say("Stages lopen goed.", expect=question(3))  # the open question, shown again
     server.wait_for_text(SOCIAL, "Notitie bij", since=since)
@@ -143,7 +161,7 @@ def test_two_partners_complete_the_canvas_through_the_real_process(
     assert first.startswith("e:")
     social.tap(first, expect="Je antwoord nu:")
     since = server.mark()
-    social.tap("c:", ":1", expect="Jouw antwoord: 1 ·", edited=True)
+    social.tap("c:", ":1", expect="Jouw antwoord: Transactie", edited=True)
     server.wait_for_text(SOCIAL, question(3), since=since)
     # Both tap their last answer at the same moment: the summary must still come once.
     answer((social, 3, THEMES, 4), (business, 3, THEMES, 2))
@@ -159,7 +177,12 @@ def test_two_partners_complete_the_canvas_through_the_real_process(
     assert len(answers[SOCIAL]) == len(answers[BUSINESS]) == THEMES
     changed = first.rsplit(":", 1)[1]
     assert answers[SOCIAL][changed] == (1, None)
-    assert Counter(score for score, _ in answers[SOCIAL].values()) == {4: THEMES - 1, 1: 1}
+    # Every statement 4, every ambition its last option (3) but the one changed to 1.
+    assert Counter(score for score, _ in answers[SOCIAL].values()) == {
+        4: THEMES - len(AMBITIONS),
+        3: len(AMBITIONS) - 1,
+        1: 1,
+    }
     assert [note for _, note in answers[SOCIAL].values() if note] == ["Stages lopen goed."]
     assert {score for score, _ in answers[BUSINESS].values()} == {2}
     assert finished(bots.database) == {SOCIAL: True, BUSINESS: True}
@@ -177,35 +200,36 @@ def test_a_killed_process_loses_nothing_and_repeats_nothing(
     every confirmed answer is kept and no question is sent twice unless a user resumes."""
     first = bots.start()
     social, business = onboard(server, first)
-    answer((social, 1, 7, 5), (business, 1, 3, 1))
+    answer((social, 1, 7, 5), (business, 1, 4, 1))
     confirmed(server, first)
     assert first.kill() == -signal.SIGKILL
     before = stored(bots.database)
-    assert (len(before[SOCIAL]), len(before[BUSINESS])) == (7, 3)
+    assert (len(before[SOCIAL]), len(before[BUSINESS])) == (7, 4)
 
     second = bots.start()
     social.bot = business.bot = second
-    business.command("/resume", expect=question(4))
+    business.command("/resume", expect=question(5))
     # The social enterprise taps question 8, sent by the killed process, as if nothing happened.
-    answer((social, 8, THEMES, 5), (business, 4, THEMES, 1))
+    answer((social, 8, THEMES, 5), (business, 5, THEMES, 1))
     both_done(server, social, business)
     status = business.command("/status", expect=f"De Korrel: {THEMES}/{THEMES}")
     assert f"Jansen BV: {THEMES}/{THEMES}" in status.text
     assert second.stop() == 0
 
     server.assert_clean()
-    assert questions_sent(server, SOCIAL) == list(range(1, THEMES + 1))
-    assert questions_sent(server, BUSINESS) == [1, 2, 3, 4, *range(4, THEMES + 1)]
-    for chat_id, resent in ((SOCIAL, 0), (BUSINESS, 1)):
+    # Each question once, the business's fifth again on /resume; the last card's answer.
+    assert questions_shown(server, SOCIAL) == [*range(1, THEMES + 1), THEMES]
+    assert questions_shown(server, BUSINESS) == [1, 2, 3, 4, 5, *range(5, THEMES + 1), THEMES]
+    for chat_id in (SOCIAL, BUSINESS):
         repeats = Counter(server.sent_texts(chat_id)) - Counter(set(server.sent_texts(chat_id)))
-        assert sum(repeats.values()) == resent, repeats
-        edited = [c.params["message_id"] for c in server.calls_to("editMessageText", chat_id)]
-        assert len(edited) == len(set(edited)) == THEMES  # each question confirmed once
+        assert not repeats, repeats
+        edits = server.calls_to("editMessageText", chat_id)
+        assert len(edits) == THEMES  # one edit of the card per answer
     after = stored(bots.database)
     for user_id, answers in before.items():
         assert answers.items() <= after[user_id].items()
-    assert {score for score, _ in after[SOCIAL].values()} == {5}
-    assert {score for score, _ in after[BUSINESS].values()} == {1}
+    assert statement_scores(after[SOCIAL]) == {5}
+    assert statement_scores(after[BUSINESS]) == {1}
     assert (len(after[SOCIAL]), len(after[BUSINESS])) == (THEMES, THEMES)
     assert finished(bots.database) == {SOCIAL: True, BUSINESS: True}
 

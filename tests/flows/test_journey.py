@@ -119,18 +119,20 @@ async def test_the_partner_joins_by_link_and_the_creator_is_told(
 async def test_one_tap_answers_edits_the_question_and_asks_the_next(
     social: Person, repo: SqliteRepository
 ) -> None:
-    """A scale tap stores the answer, edits the message to show it and sends the next one."""
+    """A scale tap stores the answer and turns the card into the next question: one line
+    confirming the answer, the next question's buttons and a note button for the answer."""
     await start_partnership(social, "De Korrel", Role.SOCIAL)
     data = social.button("a:")
     assert data.endswith(":1")
     await social.tap(data.rsplit(":", 1)[0] + ":4")
-    edits = [a for a in social.replies if isinstance(a, Edit)]
-    assert len(edits) == 1
-    assert "4 · eens" in edits[0].text
-    assert [b.tap and pack(b.tap) for row in edits[0].keyboard for b in row] == [
-        data.replace("a:", "n:").rsplit(":", 1)[0]
-    ]
-    assert "2/3" in social.text()
+    [edit] = [a for a in social.replies if isinstance(a, Edit)]
+    assert not any(isinstance(a, Send) for a in social.replies)
+    assert "4 · eens" in edit.text
+    assert "2/3" in edit.text
+    assert edit.text.count("De Korrel") == 1  # the header once on the card
+    *scale, note = [[b.tap and pack(b.tap) for b in row] for row in edit.keyboard]
+    assert note == [data.replace("a:", "n:").rsplit(":", 1)[0]]
+    assert all(d and d.startswith("a:") and ":resources:" in d for row in scale for d in row)
     pid = data.split(":")[1]
     answers = await repo.answers(pid, 1, SOCIAL)
     assert [(a.theme_id, a.score) for a in answers] == [("selection", 4)]
@@ -173,10 +175,13 @@ async def test_crafted_buttons_change_nothing(social: Person, repo: SqliteReposi
 async def test_skip_then_all_answered_is_done_and_both_are_told(
     social: Person, business: Person
 ) -> None:
-    """A skipped question counts as answered; the second to finish triggers the both-done note."""
+    """A skip left open is offered once more; finishing as it is counts it as answered; the
+    second to finish triggers the both-done note."""
     token = await start_partnership(social, "De Korrel", Role.SOCIAL)
     await social.tap(social.button("a:").rsplit(":", 1)[0] + ":s")
     await answer_all(social)
+    assert "1 thema overgeslagen" in social.text()
+    await social.tap(social.button("v:").rsplit(":", 1)[0] + ":n")
     assert "Klaar" in social.text()
     await join(business, token, "Jansen BV")
     await answer_all(business, score=2)

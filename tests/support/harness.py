@@ -16,6 +16,7 @@ from bot.app import build_application
 from bot.context import CanvasApp
 from bot.settings import Settings
 from tests.support.offline import OfflineRequest
+from tests.support.scenario import answer_data
 from tests.support.telegram import Call
 from tests.support.updates import UpdateFactory
 
@@ -108,9 +109,12 @@ class Harness:
         *,
         language_code: str = "nl",
     ) -> Update:
-        """The update of a tap on the newest button starting with ``prefix`` (not processed)."""
+        """The update of a tap on the newest button starting with ``prefix`` (not processed);
+        ``replace_last`` on an answer button answers as ``scenario.answer_data`` says."""
         message_id, data = self.message_with(user_id, prefix)
-        if replace_last is not None:
+        if replace_last is not None and prefix == "a:":
+            data = answer_data(data, replace_last)
+        elif replace_last is not None:
             data = data.rsplit(":", 1)[0] + ":" + replace_last
         message = self.telegram.message(user_id, message_id) or {}
         return self.updates.callback(
@@ -128,6 +132,15 @@ class Harness:
             return self.telegram.find_button(user_id, prefix)
         except AssertionError:
             raise AssertionError(f"no button {prefix!r} was shown to {user_id}") from None
+
+    def shown_to(self, user_id: int) -> list[str]:
+        """The texts sent to ``user_id`` and the texts its messages were edited to, in order
+        (the live question card is one message, edited answer by answer)."""
+        return [
+            str(c.params["text"])
+            for c in self._calls_to_chat(user_id)
+            if c.method.lower() in ("sendmessage", "editmessagetext") and c.error is None
+        ]
 
     def texts_to(self, user_id: int) -> list[str]:
         """The texts of the messages sent to ``user_id`` as sent (HTML included), oldest first;

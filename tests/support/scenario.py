@@ -12,8 +12,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
+from flows.canvas import load_canvas
+
 if TYPE_CHECKING:
     from tests.support.harness import Harness
+
+# The ambitions asked before the statements: id -> how many options each has.
+AMBITIONS: Final = {a.id: len(a.options) for a in load_canvas().ambitions}
+QUESTIONS: Final = len(load_canvas().questions)
 
 INVITE: Final = re.compile(r"start=([\w-]+)")
 # How each invite message names the role it is for, in both languages.
@@ -51,9 +57,23 @@ async def join(
     await player.text(user_id, organisation, language_code=language)
 
 
+def answer_data(data: str, score: str) -> str:
+    """The data of answering the question of the "a:" button ``data`` with ``score``.
+
+    A statement gets ``score`` as given (a point, "s" to skip, "n" for not yet relevant); an
+    ambition, which has neither skip nor five points, its option at place min(score, options),
+    its first for "s" and "n".
+    """
+    head, theme_id = data.rsplit(":", 1)[0], data.split(":")[3]
+    options = AMBITIONS.get(theme_id)
+    if options is not None:
+        score = str(min(int(score), options)) if score.isdigit() else "1"
+    return f"{head}:{score}"
+
+
 async def answer(
     player: Harness, user_id: int, count: int, score: int | str, *, language: str = "nl"
 ) -> None:
-    """Tap ``score`` ("s" skips) under the next ``count`` questions."""
+    """Tap ``score`` ("s" skips) under the next ``count`` questions (see ``answer_data``)."""
     for _ in range(count):
         await player.tap(user_id, "a:", str(score), language_code=language)

@@ -1,0 +1,159 @@
+"""How a question looks in the chat: its text, its buttons, and the answer it got.
+
+A question is an ambition (one tap on an option) or a theme (a point of the scale, "not yet
+relevant", or skip). Every button names its partnership, round and question, so that a stale
+or doubled tap can never answer another question than the one it was shown with.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flows.actions import POINTS, AnswerTap, Button, ChangeTap, Edit, Keyboard, NoteTap
+from flows.canvas import Ambition, Theme
+from flows.messages import Markup
+from flows.model import Answer
+
+if TYPE_CHECKING:
+    from flows.session import Session
+
+Question = Ambition | Theme
+
+
+def question_text(s: Session, question: Question) -> Markup:
+    """The question with its header and its place among all questions ("1/24")."""
+    canvas = s.texts.canvas
+    language = s.language
+    number = canvas.number(question.id)
+    total = len(canvas.questions)
+    if isinstance(question, Ambition):
+        options = Markup("\n").join(
+            s.t("option_line", label=o.label(language), explain=o.explain(language))
+            for o in question.options
+        )
+        return s.t(
+            "ambition_question",
+            header=s.header(),
+            number=number,
+            total=total,
+            title=question.title(language),
+            question=question.question(language),
+            options=options,
+        )
+    return s.t(
+        "question",
+        header=s.header(),
+        number=number,
+        total=total,
+        phase=canvas.phase(question.phase).title(language),
+        part=canvas.parts[question.part](language),
+        title=question.title(language),
+        statement=question.statement(language),
+    )
+
+
+def asking_text(s: Session, question: Question) -> Markup:
+    """The question as it is asked: for a statement, the scale's words explained once."""
+    text = question_text(s, question)
+    if isinstance(question, Ambition):
+        return text
+    scale = s.texts.canvas.scale
+    legend = s.t(
+        "scale_legend",
+        top=len(scale),
+        low=scale[0](s.language).lower(),
+        high=scale[-1](s.language).lower(),
+    )
+    return Markup("\n\n").join((text, legend))
+
+
+def keyboard(s: Session, question: Question, *, change: bool = False) -> Keyboard:
+    """An ambition: one button per option. A statement: the scale on one row, then "not
+    yet relevant" and skip. ``change``: shown from /review, the buttons change the answer."""
+    partnership = s.partnership
+    if partnership is None:
+        return ()
+    tap = ChangeTap if change else AnswerTap
+    ids = (partnership.id, partnership.round, question.id)
+    if isinstance(question, Ambition):
+        return tuple(
+            (Button(option.label(s.language), tap(*ids, place)),)
+            for place, option in zip(POINTS, question.options, strict=False)
+        )
+    scale = s.texts.canvas.scale
+    return (
+        tuple(Button(str(point), tap(*ids, point)) for point in POINTS[: len(scale)]),
+        (
+            Button(s.t("button_not_yet"), tap(*ids, None, not_yet=True)),
+            Button(s.t("button_skip"), tap(*ids, None)),
+        ),
+    )
+
+
+def valid_score(question: Question, score: int | None, not_yet: bool) -> bool:
+    """Whether a tap's score can answer ``question``: an option's place, or a statement's
+    point, "not yet relevant" or skip."""
+    if isinstance(question, Ambition):
+        return score is not None and 1 <= score <= len(question.options) and not not_yet
+    return score is None or (1 <= score <= len(POINTS) and not not_yet)
+
+
+def choice(s: Session, question: Question, answer: Answer) -> Markup:
+    """The answer given, in words."""
+    if isinstance(question, Ambition):
+        option = question.option(answer.score)
+        if option is None:
+            return s.t("choice_skipped")
+        return s.t("choice_option", label=option.label(s.language))
+    if answer.score is None:
+        return s.t("choice_not_yet" if answer.not_yet else "choice_skipped")
+    label = s.texts.canvas.scale[answer.score - 1](s.language)
+    return s.t("choice", score=answer.score, label=label)
+
+
+def note_button(s: Session, question: Question) -> Button:
+    partnership = s.partnership
+    if partnership is None:
+        raise RuntimeError("a note button needs an active partnership")
+    answer = s.answers.get(question.id)
+    key = "button_change_note" if answer is not None and answer.note else "button_add_note"
+    return Button(s.t(key), NoteTap(partnership.id, partnership.round, question.id))
+
+
+def intro(s: Session, question: Question) -> Markup | None:
+    """What comes before a question that opens a part: the ambitions, or a phase."""
+    canvas = s.texts.canvas
+    if isinstance(question, Ambition):
+        return s.t("ambitions_intro") if question is canvas.ambitions[0] else None
+    if question is not canvas.themes_in(question.phase)[0]:
+        return None
+    phase = canvas.phase(question.phase)
+    return s.t("phase_intro", title=phase.title(s.language), intro=phase.intro(s.language))
+
+
+def card(s: Session, question: Question, previous: Question) -> Edit:
+    """The live card: the tapped question becomes the next one, one line confirming the
+    answer just given and a button to add a note to it; a phase's intro where one starts."""
+    answer = s.answers[previous.id]
+    confirm = s.t(
+        "card_previous", title=previous.title(s.language), choice=choice(s, previous, answer)
+    )
+    opening = intro(s, question)
+    parts = [confirm, *([opening] if opening is not None else []), asking_text(s, question)]
+    partnership = s.partnership
+    if partnership is None:
+        raise RuntimeError("a question card needs an active partnership")
+    note = Button(
+        s.t("button_note_on", title=previous.title(s.language)),
+        NoteTap(partnership.id, partnership.round, previous.id),
+    )
+    return Edit(Markup("\n\n").join(parts), (*keyboard(s, question), (note,)))
+
+
+def answered_view(s: Session, question: Question) -> Edit:
+    """The question as it stays in the chat once answered: the choice and a note button."""
+    answer = s.answers[question.id]
+    text = s.t("answered", question=question_text(s, question), choice=choice(s, question, answer))
+    if answer.note:
+        text = s.t("answered_with_note", answered=text, note=answer.note)
+    return Edit(text, ((note_button(s, question),),))
