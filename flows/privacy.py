@@ -28,10 +28,24 @@ async def explain(j: Journey, s: Session, _: str) -> None:
 
 
 async def export(j: Journey, s: Session, _: str) -> None:
-    """/mydata: everything stored about the user, as a JSON file."""
-    data = await j.repo.export_user(s.user_id)
+    """/mydata: everything stored about the user, as a JSON file: their own data only."""
+    data = _own(await j.repo.export_user(s.user_id))
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
     s.replies.append(SendDocument(s.user_id, content, "mydata.json", s.t("mydata_caption")))
+
+
+# Pending-step values that are not the person's own data: the invite link's token (a key to a
+# partnership) and the name of the organisation that invited them.
+_NOT_THEIRS = ("invite", "inviter")
+
+
+def _own(export: dict[str, object]) -> dict[str, object]:
+    """The export without what the stored conversation holds of others (or a token)."""
+    participant = export.get("participant")
+    if isinstance(participant, dict) and isinstance(participant.get("context"), dict):
+        context = participant["context"]
+        participant["context"] = {k: v for k, v in context.items() if k not in _NOT_THEIRS}
+    return export
 
 
 async def ask_to_forget(j: Journey, s: Session, _: str) -> None:

@@ -457,6 +457,20 @@ async def test_mydata_exports_own_data_as_json(social: Person) -> None:
     assert "De Korrel" in document.content.decode()
 
 
+async def test_mydata_holds_no_invite_token_nor_the_inviters_name(
+    social: Person, business: Person
+) -> None:
+    """Someone halfway through joining gets their own data only: no token, no partner's name."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await business.command(Command.START, token)  # opened the link, name not typed yet
+    await business.command(Command.MYDATA)
+    [document] = [a for a in business.replies if isinstance(a, SendDocument)]
+    exported = document.content.decode()
+    assert token not in exported
+    assert "De Korrel" not in exported
+    assert '"purpose": "join"' in exported  # their own pending step is there
+
+
 async def test_retention_purges_partnerships_idle_for_a_year(
     social: Person, journey: Journey, repo: SqliteRepository, clock: Clock
 ) -> None:
