@@ -143,7 +143,7 @@ class Sender:
 
     async def settle(self) -> None:
         """Return once everything due now is sent (or waits for a later attempt): for tests."""
-        while True:
+        while self._task is not None:
             async with self._scans:
                 target = self._started + 1
                 self.wake()
