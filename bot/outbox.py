@@ -103,6 +103,7 @@ class Sender:
         self._scans = asyncio.Condition()
         self._started = self._completed = 0
         self._cleaned: datetime | None = None
+        self._stopping = False
 
     # ------------------------------------------------------------------ life cycle
 
@@ -111,6 +112,8 @@ class Sender:
 
     async def stop(self) -> None:
         """Stop looking; let the sends under way finish (briefly), cancel the rest."""
+        self._stopping = True
+        self.wake()
         if self._task is not None:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
@@ -159,7 +162,7 @@ class Sender:
     # ------------------------------------------------------------------ scanning
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             self._wakeup.clear()
             async with self._scans:
                 self._started += 1
@@ -175,7 +178,8 @@ class Sender:
             if full:
                 continue
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll)
+                async with asyncio.timeout(self.poll):
+                    await self._wakeup.wait()
 
     async def _scan(self) -> bool:
         """Queue the due rows to their chats' workers; whether there may be more."""

@@ -63,7 +63,7 @@ async def test_a_failing_photo_holds_up_no_one_and_is_retried(settings: Settings
         harness.offline.raise_network_error_next("sendPhoto")
         await scenario.answer(harness, BUSINESS, 1, 2, language="en")
         [failed] = [c for c in harness.offline.calls_to("sendPhoto") if not c.ok]
-        assert sorted(photo_chats(harness) + [failed.chat_id]) == [SOCIAL, BUSINESS, FACILITATOR]
+        assert sorted([*photo_chats(harness), failed.chat_id]) == [SOCIAL, BUSINESS, FACILITATOR]
         assert failed.chat_id in {r.chat_id for r in await waiting(harness)}  # kept
         await settle_retries(harness)
         assert sorted(photo_chats(harness)) == [SOCIAL, BUSINESS, FACILITATOR]
