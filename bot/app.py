@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
@@ -20,6 +20,7 @@ from bot.compose import build_journey
 from bot.context import CanvasApp, CanvasContext, Services
 from bot.handlers import errors, flood, journey, momentum
 from bot.ordering import PerUserUpdateProcessor
+from bot.outbox import BACKOFF, NoOutbox, OutboxStore, Sender
 from bot.render import ChatPacer, Renderer
 from bot.settings import Settings
 from flows.canvas import LANGUAGES, load_canvas
@@ -55,6 +56,7 @@ def build_application(
     close_repository: RepositoryCloser = close_sqlite,
     rate_limiter: bool = True,
     chart: ChartRenderer = render_chart,
+    outbox_backoff: Sequence[float] = BACKOFF,
 ) -> CanvasApp:
     """Build the Application; content is validated here, so bad content stops start-up."""
     canvas, messages = load_canvas(), load_messages()
@@ -94,7 +96,17 @@ def build_application(
             repo, settings, services.canvas, services.messages, chart=chart
         )
         pacer = ChatPacer() if rate_limiter and settings.chat_pacing else None
-        services.renderer_ = Renderer(app.bot, pacer)
+        renderer = services.renderer_ = Renderer(app.bot, pacer)
+        journey_ = services.journey_
+
+        async def blocked(chat_id: int) -> None:
+            await journey_.mark_unreachable({chat_id})
+
+        store: OutboxStore = repo.outbox if isinstance(repo, SqliteRepository) else NoOutbox()
+        sender = services.outbox_ = Sender(store, renderer, blocked, backoff=outbox_backoff)
+        if isinstance(repo, SqliteRepository):
+            repo.on_outbox = sender.wake
+        sender.start()  # delivers what an earlier run left, then whatever commits add
         await _set_commands(app, services)
         # matplotlib's first import costs about a second; pay it at start-up, off the event
         # loop, not when the first pair finishes and waits for their picture.
@@ -103,6 +115,9 @@ def build_application(
 
     async def post_shutdown(app: CanvasApp) -> None:
         services = app.bot_data
+        if services.outbox_ is not None:
+            await services.outbox_.stop()
+            services.outbox_ = None
         if services.journey_ is not None:
             await close_repository(services.journey_.repo)
             services.journey_ = None

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from bot.compose import build_journey
+from bot.outbox import drain
 from bot.plain import plain_text
 from bot.render import DeepLinks
 from bot.settings import Settings
@@ -261,7 +262,7 @@ class Console:
 
     async def handle(self, event: Event) -> None:
         actor = event.user.id
-        actions = await self.journey.handle(event)
+        actions = [*await self.journey.handle(event), *await drain(self.repo.outbox)]
         await self.show(actor, actions)
         delivered = any(isinstance(a, SendPhoto) and a.chat_id == actor for a in actions)
         asked = isinstance(event, CommandSent) and event.command in _FILE_COMMANDS

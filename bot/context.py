@@ -9,6 +9,7 @@ from typing import Any
 from telegram import CallbackQuery
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.outbox import Sender
 from bot.render import Renderer
 from flows.actions import Action
 from flows.canvas import Canvas
@@ -24,12 +25,21 @@ class Services:
     messages: Messages
     journey_: Journey | None = field(default=None)
     renderer_: Renderer | None = field(default=None)
+    outbox_: Sender | None = field(default=None)
 
     @property
     def journey(self) -> Journey:
         if self.journey_ is None:
             raise RuntimeError("the journey is built in post_init; the application is not running")
         return self.journey_
+
+    @property
+    def outbox(self) -> Sender:
+        if self.outbox_ is None:
+            raise RuntimeError(
+                "the outbox is started in post_init; the application is not running"
+            )
+        return self.outbox_
 
     async def send(self, actions: Sequence[Action], query: CallbackQuery | None = None) -> None:
         """Render actions; users found to have blocked the bot are marked and others told."""
@@ -38,8 +48,8 @@ class Services:
                 "the renderer is built in post_init; the application is not running"
             )
         blocked = await self.renderer_.render(actions, query)
-        if blocked:
-            await self.renderer_.render(await self.journey.mark_unreachable(blocked))
+        if blocked:  # the partners are told through the outbox
+            await self.journey.mark_unreachable(blocked)
 
 
 class CanvasContext(

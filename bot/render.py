@@ -160,6 +160,18 @@ class Renderer:
                 blocked.add(chat_id)
         return blocked
 
+    async def deliver(self, message: Action) -> None:
+        """Send one message of ``messages()`` (paced per chat); no retries, errors raised.
+
+        The outbox sends this way: it retries on its own schedule, and holds what it sends.
+        """
+        chat_id = _chat_of(message, None)
+        if chat_id is None:
+            return
+        if self.pacer is not None:
+            await self.pacer.wait(chat_id)
+        await self._one(message, None)
+
     @property
     def links(self) -> DeepLinks:
         return DeepLinks(self.bot.username)

@@ -11,12 +11,13 @@ at its blocks, and fills links to itself into ``SendLinked``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol
 
 from flows.canvas import Language
-from flows.model import Role
+from flows.model import Outgoing, Role
 
 Point = Literal[1, 2, 3, 4, 5]
 POINTS: tuple[Point, ...] = (1, 2, 3, 4, 5)
@@ -213,3 +214,16 @@ class SendDocument:
 
 
 Action = Send | SendLong | SendLinked | Edit | Notice | SendPhoto | SendDocument
+
+# What can wait in an outbox: addressed to a chat, and whole (no links still to fill in).
+Deliverable = Send | SendLong | SendPhoto | SendDocument
+
+
+def outgoing(actions: Iterable[Action], now: datetime) -> list[Outgoing]:
+    """The actions as outbox rows, to be committed with the change they tell of."""
+    rows = []
+    for action in actions:
+        if not isinstance(action, Send | SendLong | SendPhoto | SendDocument):
+            raise TypeError(f"a {type(action).__name__} cannot wait in the outbox")
+        rows.append(Outgoing(action, now))
+    return rows

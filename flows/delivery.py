@@ -20,7 +20,7 @@ from flows.chart import render_chart
 from flows.chat_summary import detail_blocks, first_message
 from flows.compare import Comparison, compare
 from flows.messages import Markup, Messages
-from flows.model import Answer, Member, Partnership, Role
+from flows.model import Answer, Changes, Member, Partnership, Role
 from flows.report import render_answers_csv, render_report_html
 from flows.repository import Repository
 from flows.summary import headline
@@ -83,12 +83,16 @@ class Summaries:
         self.chart = chart
         self.detail_keyboard = detail_keyboard
 
-    async def combine(self, partnership: Partnership) -> Combined:
+    async def combine(self, partnership: Partnership, pending: Changes | None = None) -> Combined:
+        """Both partners' answers of the round, as stored, with ``pending`` (a unit of work
+        not committed yet) laid over them: a summary is stored with the answer it follows."""
         members = await self.repo.members(partnership.id)
-        social = _role(members, Role.SOCIAL)
-        business = _role(members, Role.BUSINESS)
         round_ = partnership.round
         answers = await self.repo.answers(partnership.id, round_)
+        if pending is not None:
+            members, answers = _overlay(partnership, members, answers, pending)
+        social = _role(members, Role.SOCIAL)
+        business = _role(members, Role.BUSINESS)
         previous = None
         if round_ > 1:
             before = await self.repo.answers(partnership.id, round_ - 1)
@@ -230,6 +234,20 @@ class Summaries:
         now = datetime.now(self.timezone)
         caption = self.messages("csv_caption", language)
         return SendDocument(member.user_id, content, _filename("answers", now, "csv"), caption)
+
+
+def _overlay(
+    partnership: Partnership, members: list[Member], answers: list[Answer], pending: Changes
+) -> tuple[list[Member], list[Answer]]:
+    staged = {m.user_id: m for m in pending.members if m.partnership_id == partnership.id}
+    members = [staged.get(m.user_id, m) for m in members]
+    new = {
+        (a.user_id, a.theme_id): a
+        for a in pending.answers
+        if a.partnership_id == partnership.id and a.round == partnership.round
+    }
+    kept = [a for a in answers if (a.user_id, a.theme_id) not in new]
+    return members, kept + list(new.values())
 
 
 def _role(members: list[Member], role: Role) -> Member | None:

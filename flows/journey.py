@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from transitions import MachineError
 
 from flows import answering, onboarding, overview, partnerships, privacy, review
-from flows.actions import Action, BotLinks, Notice, Send, SendLinked, Tap
+from flows.actions import Action, BotLinks, Deliverable, Notice, Send, SendLinked, Tap, outgoing
 from flows.canvas import LANGUAGES, Canvas, Language
 from flows.chart import render_chart
 from flows.delivery import ChartRenderer, Summaries
@@ -33,7 +33,7 @@ from flows.errors import RoleTakenError
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
 from flows.machine import Step, Trigger, accepted, build_machine, permitted
 from flows.messages import Messages
-from flows.model import Member, Partnership, Role, Snapshot
+from flows.model import Changes, Member, Partnership, Role, Snapshot
 from flows.momentum import Momentum, MomentumSettings
 from flows.repository import Repository
 from flows.session import Session, Texts
@@ -159,22 +159,15 @@ class Journey:
             use_buttons = session.t("use_buttons")
             return [Notice(use_buttons), Send(session.user_id, use_buttons)]
         try:
-            claimed = await self._persist(session)
+            return await self._persist(session)
         except RoleTakenError:
             # Someone else joined by the same invite a moment earlier: nothing was stored.
             logger.info("an invite was used by two people at once")
             return [Send(session.user_id, session.t("invite_used"))]
-        if claimed is not None:
-            # Their done message said both are done when the partner had finished as it was
-            # loaded (``done_together``); else (both at once) the summary's lead tells them.
-            partner = session.counterpart
-            told = {session.user_id} if partner and partner.finished_at else set()
-            session.replies.extend(await self._tell_both_done(claimed, frozenset(told)))
-        return session.replies
 
-    async def mark_unreachable(self, user_ids: set[int]) -> list[Action]:
-        """These users blocked the bot: mark them, and tell the others in their partnerships."""
-        return await privacy.mark_unreachable(self, user_ids)
+    async def mark_unreachable(self, user_ids: set[int]) -> None:
+        """These users blocked the bot: mark them, and tell the others (through the outbox)."""
+        await privacy.mark_unreachable(self, user_ids)
 
     async def purge_inactive(self, now: datetime) -> int:
         """Delete partnerships without activity for the retention period (a daily job)."""
@@ -264,29 +257,47 @@ class Journey:
         session.answers = {a.theme_id: a for a in snap.answers}
         session.languages = snap.languages
 
-    async def _persist(self, session: Session) -> Partnership | None:
-        """Store the update in one transaction; the partnership whose summary it claimed.
+    async def _persist(self, session: Session) -> list[Action]:
+        """Store the update in one transaction; return the replies to send at once.
+
+        The acting person's replies to their own update go back at once. Every other message
+        (news for other people, the summary for everyone) is written to the outbox in the
+        same transaction as the change it tells of, and the transport delivers it from there.
 
         An update that finishes the round is stored under its partnership's lock, after a
         fresh read of the members: of two partners finishing at the same moment, the second
         sees the first's commit and claims the summary in its own unit of work.
         """
+        direct = [a for a in session.replies if not _news(a, session.user_id)]
+        news = outgoing((a for a in session.replies if _news(a, session.user_id)), session.now)
         if session.forget:  # the person asked to be forgotten: erase, store nothing more
-            await self.repo.forget_user(session.user_id)
+            await self.repo.forget_user(session.user_id, news)
             logger.info("user data erased on request")
-            return None
-        session.changes.participants.append(session.snapshot())
+            return direct
+        changes = session.changes
+        changes.participants.append(session.snapshot())
+        changes.outbox.extend(news)
         partnership = session.partnership
         if not session.finished or partnership is None:
-            await self.repo.commit(session.changes)
-            return None
+            await self.repo.commit(changes)
+            return direct
         lock = self._summary_locks.setdefault(partnership.id, asyncio.Lock())
         async with lock:
             claimed = await self._claim_summary(session, partnership.id)
             if claimed is not None:
-                session.changes.partnerships.append(claimed)
-            await self.repo.commit(session.changes)
-        return claimed
+                changes.partnerships.append(claimed)
+                # Their done message said both are done when the partner had finished as it
+                # was loaded (``done_together``); else (both at once) the summary's lead does.
+                partner = session.counterpart
+                told = frozenset({session.user_id} if partner and partner.finished_at else ())
+                summary = await self._tell_both_done(claimed, changes, told)
+                changes.outbox.extend(outgoing(summary, session.now))
+            await self.repo.commit(changes)
+        if claimed is not None:
+            logger.info(
+                "summary of partnership %s round %s stored for delivery", claimed.id, claimed.round
+            )
+        return direct
 
     # --------------------------------------------------------------- dispatch
 
@@ -335,27 +346,27 @@ class Journey:
         return replace(partnership, summary_round=partnership.round)
 
     async def _tell_both_done(
-        self, partnership: Partnership, told: frozenset[int]
+        self, partnership: Partnership, pending: Changes, told: frozenset[int]
     ) -> list[Action]:
         """Both partners finished: everyone gets the summary, the facilitator the report too.
 
-        The first summary message itself says that both are done (three messages at most),
-        except to those in ``told``: their done message said it already.
+        Built from what is stored and what ``pending`` is about to store. The first summary
+        message itself says that both are done (three messages at most), except to those in
+        ``told``: their done message said it already.
         """
-        combined = await self.summaries.combine(partnership)
+        combined = await self.summaries.combine(partnership, pending)
         readers = [(m, await self.language_of(m.user_id)) for m in combined.members]
 
         def done(language: Language) -> str:
             header = _header(self.texts.messages, language, combined.members)
             return self.texts.messages("both_done", language, header=header)
 
-        replies: list[Action] = await self.summaries.for_readers(
-            combined, readers, lead=done, unled=told
-        )
-        logger.info(
-            "summary of partnership %s round %s delivered", partnership.id, partnership.round
-        )
-        return replies
+        return await self.summaries.for_readers(combined, readers, lead=done, unled=told)
+
+
+def _news(action: Action, user_id: int) -> bool:
+    """Whether ``action`` is for someone else than the person whose update it answers."""
+    return isinstance(action, Deliverable) and action.chat_id != user_id
 
 
 def _header(messages: Messages, language: Language, members: list[Member]) -> str:

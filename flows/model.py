@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from flows.actions import Deliverable
 
 
 class Role(StrEnum):
@@ -134,6 +137,27 @@ class Reminded:
     counts: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message in the outbox: stored with the change that causes it, sent by the transport.
+
+    Sent per chat in the order of ``id`` (given by storage), retried until the transport
+    has delivered it; ``parts_sent`` counts the messages of a text split in several that
+    already went, so a retry sends only the rest.
+    """
+
+    action: Deliverable
+    created_at: datetime
+    id: int = 0  # 0: not stored yet
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # None: at once
+    parts_sent: int = 0
+
+    @property
+    def chat_id(self) -> int:
+        return self.action.chat_id
+
+
 @dataclass(slots=True)
 class Changes:
     """One unit of work: every row here is written in one transaction, or none is.
@@ -163,6 +187,9 @@ class Changes:
     unreachable: list[tuple[str, int, bool]] = field(default_factory=list)
     # Partnership ids whose existing members' finished_at is cleared (a new round).
     reopened: list[str] = field(default_factory=list)
+    # Messages to send once this unit is committed: the change and its news are stored
+    # together, so a crash or a failing chat loses neither (see bot/outbox.py).
+    outbox: list[Outgoing] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
@@ -175,4 +202,5 @@ class Changes:
             or self.briefed
             or self.unreachable
             or self.reopened
+            or self.outbox
         )

@@ -1,9 +1,9 @@
 """What happens without anyone typing: the facilitator's briefing before a meeting and
 friendly reminders to partners who stopped halfway.
 
-Everything is derived from the database on every scan, so a restart re-creates all
-pending sends by itself; each send is marked in the same commit that precedes it, so
-none is ever sent twice.
+Everything is derived from the database on every scan. Each message is written to the
+outbox in the same commit that marks it sent (briefed_at, reminded_at), so none is lost
+to a crash or a failing chat, and none is made twice; the transport delivers the outbox.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from flows.actions import Action, Button, ContinueTap, Send, StopRemindersTap
+from flows.actions import Action, Button, ContinueTap, Send, StopRemindersTap, outgoing
 from flows.canvas import Language
 from flows.delivery import Summaries
 from flows.messages import Messages
@@ -76,13 +76,12 @@ class Momentum:
         self.settings = settings
         self.timezone = timezone
 
-    async def due(self, now: datetime) -> list[Action]:
-        actions = await self._briefings(now)
-        actions.extend(await self._reminders(now))
-        return actions
+    async def due(self, now: datetime) -> int:
+        """Store the briefings and reminders due at ``now`` in the outbox; how many messages."""
+        return await self._briefings(now) + await self._reminders(now)
 
-    async def _briefings(self, now: datetime) -> list[Action]:
-        actions: list[Action] = []
+    async def _briefings(self, now: datetime) -> int:
+        count = 0
         window = await self.repo.meetings_between(now, now + self.settings.briefing_lead)
         for partnership in window:
             if partnership.briefed_at is not None:
@@ -93,17 +92,7 @@ class Momentum:
                 for m in combined.members
                 if m.role.answers and m.finished_at is None and not m.unreachable
             ]
-            # Marked before sending: a crash now loses one briefing rather than doubling it.
-            # A meeting reminder also restarts the idle clock, so no nudge follows right after.
-            # Targeted updates: the rows were read a while ago and may have moved since.
-            await self.repo.commit(
-                Changes(
-                    briefed=[(partnership.id, now)],
-                    reminded=[
-                        Reminded(m.partnership_id, m.user_id, now, counts=False) for m in behind
-                    ],
-                )
-            )
+            actions: list[Action] = []
             when = _local(partnership.meeting_at, self.timezone)
             facilitators = [m for m in combined.members if m.role is Role.FACILITATOR]
             readers = [(m, await self.language_of(m.user_id)) for m in facilitators]
@@ -127,10 +116,23 @@ class Momentum:
                 language = await self.language_of(member.user_id)
                 text = self.messages("meeting_reminder", language, when=when)
                 actions.append(Send(member.user_id, text, self._keyboard(member, language)))
-            logger.info("briefing for partnership %s sent", partnership.id)
-        return actions
+            # Marked with its messages: sent once, whatever happens to the sending.
+            # A meeting reminder also restarts the idle clock, so no nudge follows right after.
+            # Targeted updates: the rows were read a while ago and may have moved since.
+            await self.repo.commit(
+                Changes(
+                    briefed=[(partnership.id, now)],
+                    reminded=[
+                        Reminded(m.partnership_id, m.user_id, now, counts=False) for m in behind
+                    ],
+                    outbox=outgoing(actions, now),
+                )
+            )
+            count += len(actions)
+            logger.info("briefing for partnership %s stored for sending", partnership.id)
+        return count
 
-    async def _reminders(self, now: datetime) -> list[Action]:
+    async def _reminders(self, now: datetime) -> int:
         """Idle partners get a nudge, at most ``max_reminders`` times, one idle period apart."""
         actions: list[Action] = []
         changes = Changes()
@@ -147,9 +149,10 @@ class Momentum:
             text = self.messages("reminder", language)
             actions.append(Send(member.user_id, text, self._keyboard(member, language)))
         if changes:
+            changes.outbox.extend(outgoing(actions, now))
             await self.repo.commit(changes)
             logger.info("%d reminders due", len(changes.reminded))
-        return actions
+        return len(actions)
 
     def _briefing_ready(self, language: Language, *, when: str) -> str:
         return self.messages("briefing_ready", language, when=when)

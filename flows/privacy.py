@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from flows.actions import Action, Button, Edit, ForgetTap, Send, SendDocument, Tap
+from flows.actions import Action, Button, Edit, ForgetTap, Send, SendDocument, Tap, outgoing
 from flows.events import Command
 from flows.model import Changes
 from flows.session import Session
@@ -81,8 +81,9 @@ async def forget(j: Journey, s: Session, tap: ForgetTap) -> None:
             s.replies.append(Send(member.user_id, text))
 
 
-async def mark_unreachable(j: Journey, user_ids: set[int]) -> list[Action]:
-    """These users blocked the bot: mark them, and tell the others in their partnerships."""
+async def mark_unreachable(j: Journey, user_ids: set[int]) -> None:
+    """These users blocked the bot: mark them, and tell the others in their partnerships
+    (through the outbox, in the same transaction)."""
     changes = Changes()
     replies: list[Action] = []
     for user_id in user_ids:
@@ -100,9 +101,9 @@ async def mark_unreachable(j: Journey, user_ids: set[int]) -> list[Action]:
                 )
                 replies.append(Send(other.user_id, text))
     if changes:
+        changes.outbox.extend(outgoing(replies, j.clock()))
         await j.repo.commit(changes)
         logger.info("%d memberships marked unreachable", len(changes.unreachable))
-    return replies
 
 
 async def purge_inactive(j: Journey, now: datetime) -> int:

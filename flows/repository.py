@@ -6,7 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from flows.model import Answer, Changes, Invite, Member, Participant, Partnership, Snapshot
+from flows.model import (
+    Answer,
+    Changes,
+    Invite,
+    Member,
+    Outgoing,
+    Participant,
+    Partnership,
+    Snapshot,
+)
 
 
 class Repository(Protocol):
@@ -77,8 +86,10 @@ class Repository(Protocol):
         """Write every row of ``changes`` in one transaction."""
         ...
 
-    async def forget_user(self, user_id: int) -> list[str]:
+    async def forget_user(self, user_id: int, outbox: Sequence[Outgoing] = ()) -> list[str]:
         """Erase one person in one transaction; return the partnerships they were in.
+
+        Their waiting messages go too; ``outbox`` is written in the same transaction.
 
         Deletes their answers (every partnership and round), member rows, participant row
         and the unused invites they created. The partnerships stay, with the partner's data;

@@ -149,6 +149,27 @@ MIGRATIONS: tuple[str, ...] = (
     """
     UPDATE invites SET token = sha256_hex(token);
     """,
+    # 8: the outbox: messages stored with the change that causes them, sent per chat in id
+    # order, marked sent only after Telegram accepted them. ``action`` is JSON text
+    # (storage/outbox.py); it is cleared once sent, and a sent row is deleted a day later.
+    """
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id         INTEGER NOT NULL,
+        action          TEXT,
+        created_at      TEXT    NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at TEXT,             -- NULL: at once
+        parts_sent      INTEGER NOT NULL DEFAULT 0 CHECK (parts_sent >= 0),
+        sent_at         TEXT,
+        CHECK ((action IS NULL) = (sent_at IS NOT NULL))
+    );
+    -- The sender's scan: unsent rows by due time; a chat's rows in order (and erasure).
+    CREATE INDEX outbox_due ON outbox (next_attempt_at, id) WHERE sent_at IS NULL;
+    CREATE INDEX outbox_by_chat ON outbox (chat_id, id);
+    -- The clean-up of rows sent a while ago.
+    CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

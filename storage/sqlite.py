@@ -23,14 +23,22 @@ import logging
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 
-from flows.model import Answer, Changes, Invite, Member, Participant, Partnership, Snapshot
+from flows.model import (
+    Answer,
+    Changes,
+    Invite,
+    Member,
+    Outgoing,
+    Participant,
+    Partnership,
+    Snapshot,
+)
 from storage.codecs import (
     ANSWERS,
     INVITES,
@@ -39,11 +47,12 @@ from storage.codecs import (
     PARTNERSHIPS,
     encode_time,
     sha256_hex,
-    token_digest,
 )
 from storage.errors import StorageError
 from storage.export import distinct_ids, export_of
 from storage.files import connect, prepare_file
+from storage.outbox import INSERT_ROW, SqliteOutbox, row_of
+from storage.payload import unit_payload
 from storage.schema import migrate
 from storage.statements import (
     CHECKPOINT,
@@ -69,7 +78,7 @@ from storage.statements import (
     forget_params,
     unit_of_work_sql,
 )
-from storage.writer import CommitStats, Payload, Writer
+from storage.writer import CommitStats, Writer
 
 __all__ = ["SqliteRepository", "StorageError"]
 
@@ -78,26 +87,6 @@ logger = logging.getLogger(__name__)
 Params = tuple[object, ...] | dict[str, object]
 Row = Sequence[Any]
 T = TypeVar("T")
-
-
-def _payload(changes: Changes) -> Payload:
-    """The unit-of-work payload of ``changes``: table rows first, in writing order."""
-    return {
-        "partnerships": [PARTNERSHIPS.encode(p) for p in changes.partnerships],
-        "participants": [PARTICIPANTS.encode(p) for p in changes.participants],
-        "members": [MEMBERS.encode(m) for m in changes.members],
-        "invites": [
-            INVITES.encode(replace(i, token=token_digest(i.token))) for i in changes.invites
-        ],
-        "answers": [ANSWERS.encode(a) for a in changes.answers],
-        "reminded": [
-            (r.partnership_id, r.user_id, encode_time(r.at), 1 if r.counts else 0)
-            for r in changes.reminded
-        ],
-        "briefed": [(pid, encode_time(at)) for pid, at in changes.briefed],
-        "unreachable": [(pid, uid, 1 if flag else 0) for pid, uid, flag in changes.unreachable],
-        "reopened": [(pid,) for pid in changes.reopened],
-    }
 
 
 class SqliteRepository:
@@ -111,6 +100,9 @@ class SqliteRepository:
         self._reader = reader
         self._closed = False
         self._write = Writer(writer)
+        self.outbox = SqliteOutbox(self._read, self._write.commit)
+        # Called after each commit that added outbox rows (the sender wakes up).
+        self.on_outbox: Callable[[], None] = lambda: None
 
     @property
     def commit_stats(self) -> CommitStats:
@@ -294,20 +286,24 @@ class SqliteRepository:
         if not changes:
             return
         try:
-            payload = _payload(changes)
+            payload = unit_payload(changes)
         except (ValueError, TypeError) as exc:  # a bad value: not a Role, context not JSON
             raise StorageError(f"cannot store this unit of work: {type(exc).__name__}") from exc
         await self._write.commit(payload)
+        if changes.outbox:
+            self.on_outbox()
 
-    async def forget_user(self, user_id: int) -> list[str]:
+    async def forget_user(self, user_id: int, outbox: Sequence[Outgoing] = ()) -> list[str]:
         """Erase one person in one transaction; return the partnerships they were in.
 
         Deletes their answers (every partnership and round), member rows, participant row
         and the unused invites they created. The partnerships stay, with the partner's data;
         where a row that stays named them (``created_by`` of a partnership or invite, an
         invite's ``used_by``), it names ``ERASED`` instead, so no trace of their id is left.
-        The returned ids are in order of joining.
+        Messages waiting for them go; ``outbox`` (news for the others) is written in the same
+        transaction. The returned ids are in order of joining.
         """
+        notices = [row_of(o) for o in outbox]
 
         async def run(conn: aiosqlite.Connection) -> list[str]:
             rows = await conn.execute_fetchall(SELECT_MEMBER_PARTNERSHIPS, (user_id,))
@@ -317,6 +313,8 @@ class SqliteRepository:
                 async with conn.execute(sql, forget_params(user_id)) as cursor:
                     counts.append(cursor.rowcount)
             answers, members, invites, *_ = counts
+            if notices:
+                await conn.executemany(INSERT_ROW, notices)
             logger.info(
                 "Forgot a user: %d memberships, %d answers, %d invites", members, answers, invites
             )
@@ -324,6 +322,8 @@ class SqliteRepository:
 
         ids = await self._submit("forget_user", run)
         await self._checkpoint()
+        if notices:
+            self.on_outbox()
         return ids
 
     async def delete_partnerships(self, ids: Sequence[str]) -> int:

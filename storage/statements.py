@@ -10,6 +10,7 @@ from typing import Final
 
 from flows.model import ERASED, Role
 from storage.codecs import ANSWERS, INVITES, MEMBERS, PARTICIPANTS, PARTNERSHIPS
+from storage.outbox import TRIGGER_STATEMENTS as OUTBOX_STATEMENTS
 
 _PARTICIPANT_COLUMNS: Final = PARTICIPANTS.column_list
 _PARTNERSHIP_COLUMNS: Final = PARTNERSHIPS.column_list
@@ -34,10 +35,11 @@ def unit_of_work_sql() -> tuple[str, str]:
     """The connection-local view and trigger that write a whole unit of work in one statement.
 
     The payload is ``{"<table>": [[column values in order], ...], ...}``, plus the targeted
-    ``"reminded"``, ``"briefed"``, ``"unreachable"`` and ``"reopened"`` lists; a missing key
-    is no rows. Each table row becomes an upsert that makes the stored row equal to it. The
-    TEMP objects live on the writer connection only and are made from this code's column
-    lists on every open, so the stored schema (and its migrations) never depends on them.
+    ``"reminded"``, ``"briefed"``, ``"unreachable"`` and ``"reopened"`` lists and the outbox's
+    (storage/outbox.py); a missing key is no rows. Each table row becomes an upsert that
+    makes the stored row equal to it. The TEMP objects live on the writer connection only
+    and are made from this code's column lists on every open, so the stored schema (and its
+    migrations) never depends on them.
     """
     upserts = []
     for table, columns, key in _TABLES:
@@ -76,6 +78,7 @@ def unit_of_work_sql() -> tuple[str, str]:
         "    WHERE partnership_id IN\n"
         "      (SELECT json_extract(value, '$[0]') FROM json_each(NEW.payload, '$.reopened'));"
     )
+    upserts.extend(OUTBOX_STATEMENTS)
     view = "CREATE TEMP VIEW unit_of_work (payload) AS SELECT NULL"
     trigger = (
         "CREATE TEMP TRIGGER unit_of_work_apply INSTEAD OF INSERT ON unit_of_work\nBEGIN\n"
@@ -211,6 +214,7 @@ FORGET_USER: Final = (
     "DELETE FROM members WHERE user_id = :user",
     "DELETE FROM invites WHERE created_by = :user AND used_by IS NULL",
     "DELETE FROM participants WHERE user_id = :user",
+    "DELETE FROM outbox WHERE chat_id = :user",
     "UPDATE invites SET created_by = :erased WHERE created_by = :user",
     "UPDATE invites SET used_by = :erased WHERE used_by = :user",
     "UPDATE partnerships SET created_by = :erased WHERE created_by = :user",

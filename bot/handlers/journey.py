@@ -25,8 +25,10 @@ def _user(update: Update) -> User | None:
 
 
 async def _run(update: Update, context: CanvasContext, event: Event) -> None:
-    actions = await context.journey.handle(event)
-    await context.services.send(actions, update.callback_query)
+    # The person's own replies go first; what the update put in the outbox for them follows.
+    async with context.services.outbox.hold(event.user.id):
+        actions = await context.journey.handle(event)
+        await context.services.send(actions, update.callback_query)
 
 
 async def on_command(update: Update, context: CanvasContext) -> None:

@@ -18,10 +18,9 @@ RETENTION_INTERVAL = 24 * 3600.0
 
 async def scan(context: CanvasContext) -> None:
     journey = context.journey
-    actions = await journey.momentum.due(journey.clock())
-    if actions:
-        logger.info("sending %d scheduled messages", len(actions))
-        await context.services.send(actions)
+    count = await journey.momentum.due(journey.clock())
+    if count:  # stored in the outbox with their marks; the sender delivers them
+        logger.info("%d scheduled messages stored for sending", count)
 
 
 async def retention(context: CanvasContext) -> None:

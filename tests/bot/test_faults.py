@@ -62,6 +62,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_partner_told(
     await join(harness, token)
     harness.telegram.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await harness.app.bot_data.send([Send(BUSINESS, "hallo")])
+    await harness.settle()
     assert any("niet meer bereiken" in t for t in harness.texts_to(SOCIAL))
     [member] = await harness.app.bot_data.journey.repo.memberships(BUSINESS)
     assert member.unreachable
@@ -95,6 +96,7 @@ async def test_partners_finishing_at_the_same_moment_get_one_summary(harness: Ha
         message_id, data = harness.message_with(user, "a:")
         last.append(harness.updates.callback(user, data, message_id=message_id))
     await asyncio.gather(*(harness.arrive(update) for update in last))
+    await harness.settle()
     photos = harness.offline.calls_to("sendPhoto")
     assert sorted(int(str(p.params["chat_id"])) for p in photos) == [SOCIAL, BUSINESS]
 

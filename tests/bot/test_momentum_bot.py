@@ -23,6 +23,7 @@ async def run_scan(harness: Harness, now: datetime) -> None:
     [job] = harness.app.job_queue.get_jobs_by_name("momentum")  # type: ignore[union-attr]
     assert job.callback is scan
     await job.run(harness.app)
+    await harness.settle()
     harness.offline.assert_no_violations()
 
 

@@ -195,7 +195,9 @@ class Person:
         return await self._run(ButtonTapped(self.user, unpack(data)))
 
     async def _run(self, event: CommandSent | TextSent | ButtonTapped) -> list[Action]:
+        """The replies to the person, then what the update put in the outbox (for anyone)."""
         self.replies = await self.journey.handle(event)
+        self.replies.extend(await drain(self.journey.repo))
         return self.replies
 
     def buttons(self) -> list[Shown]:
@@ -218,3 +220,12 @@ class Person:
 
     def text(self) -> str:
         return "\n".join(self.texts())
+
+
+async def drain(repo: object) -> list[Action]:
+    """Everything waiting in the outbox, marked sent, in order: what the transport would send."""
+    assert isinstance(repo, SqliteRepository)
+    rows = await repo.outbox.due(datetime.max.replace(tzinfo=UTC), 10_000)
+    for row in rows:
+        await repo.outbox.sent(row, START)
+    return [row.action for row in rows]

@@ -71,7 +71,12 @@ class Harness:
             await self.arrive(update)
             return
         await self.app.process_update(update)
+        await self.settle()
         self.offline.assert_no_violations()
+
+    async def settle(self) -> None:
+        """Wait until the outbox has sent everything due now (news, summaries, notices)."""
+        await self.app.bot_data.outbox.settle()
 
     async def arrive(self, update: Update) -> None:
         """As from polling: through the update processor (per-user order, concurrency)."""
