@@ -21,13 +21,16 @@ _ANSWER_COLUMNS: Final = ANSWERS.column_list
 # The roles that answer the canvas, as an SQL list: "'social', 'business'".
 ANSWERING_ROLES: Final = ", ".join(f"'{role.value}'" for role in Role if role.answers)
 
-# (table, columns, key) in writing order: members, invites and answers refer to partnerships.
-_TABLES: Final = (
-    ("partnerships", _PARTNERSHIP_COLUMNS, "id"),
-    ("participants", _PARTICIPANT_COLUMNS, "user_id"),
-    ("members", _MEMBER_COLUMNS, "partnership_id, user_id"),
-    ("invites", _INVITE_COLUMNS, "token"),
-    ("answers", _ANSWER_COLUMNS, "partnership_id, round, user_id, theme_id"),
+# (table, columns, key, columns written only with a new row) in writing order: members,
+# invites and answers refer to partnerships. Who created a row, and when, never changes
+# through an upsert: a partnership or invite written back whole (a new round, a meeting, an
+# invite marked used) must not undo erasure, which puts ERASED in ``created_by``.
+_TABLES: Final[tuple[tuple[str, str, str, frozenset[str]], ...]] = (
+    ("partnerships", _PARTNERSHIP_COLUMNS, "id", frozenset({"created_by", "created_at"})),
+    ("participants", _PARTICIPANT_COLUMNS, "user_id", frozenset()),
+    ("members", _MEMBER_COLUMNS, "partnership_id, user_id", frozenset()),
+    ("invites", _INVITE_COLUMNS, "token", frozenset({"created_by", "created_at"})),
+    ("answers", _ANSWER_COLUMNS, "partnership_id, round, user_id, theme_id", frozenset()),
 )
 
 
@@ -42,11 +45,12 @@ def unit_of_work_sql() -> tuple[str, str]:
     migrations) never depends on them.
     """
     upserts = []
-    for table, columns, key in _TABLES:
+    for table, columns, key, first_only in _TABLES:
         names = [c.strip() for c in columns.split(",")]
         keys = {k.strip() for k in key.split(",")}
         values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(names)))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in keys)
+        kept = keys | first_only
+        updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in kept)
         # "WHERE true" tells the parser the ON CONFLICT belongs to the INSERT, not the join.
         upserts.append(
             f"    INSERT INTO {table} ({columns})\n"  # noqa: S608 - constants only

@@ -441,6 +441,31 @@ def _cells_holding(path: Path, user_id: int) -> list[tuple[str, str]]:
     return found
 
 
+async def test_a_row_written_back_after_erasure_does_not_name_the_erased_again(
+    repo: Repository,
+) -> None:
+    """A partnership or invite read before /forget and written back whole after it (a new
+    round, a meeting, an invite marked used) keeps ERASED as its creator."""
+    await a_shared_partnership(repo)
+    partnership = await repo.partnership(PID)
+    [invite] = [i for i in await repo.invites(PID) if i.token == digest("ours-used")]
+    assert partnership is not None
+    assert (partnership.created_by, invite.created_by) == (US, US)
+
+    await repo.forget_user(US)
+    await repo.commit(
+        Changes(partnerships=[replace(partnership, round=2)], invites=[replace(invite)])
+    )
+
+    again = await repo.partnership(PID)
+    assert again is not None
+    assert (again.round, again.created_by) == (2, ERASED)
+    [kept] = [i for i in await repo.invites(PID) if i.token == digest("ours-used")]
+    assert kept.created_by == ERASED
+    if isinstance(repo, SqliteRepository):
+        assert _cells_holding(repo.path, US) == []
+
+
 async def test_forget_unknown_user_changes_nothing(repo: Repository) -> None:
     """forget_user() of someone never seen returns [] and deletes nothing."""
     await a_shared_partnership(repo)
