@@ -98,7 +98,8 @@ async def organisation_named(j: Journey, s: Session, text: str) -> None:
         s.context["organisation"] = name
         j.fire(s, Trigger.ORGANISATION_NAMED)
         return
-    invite, problem = await usable_invite(j, s, s.context.get("invite", ""))
+    digest = s.context.get("invite", "")
+    invite, problem = await usable_invite(j, s, await j.repo.invite_by_digest(digest))
     if invite is None:
         s.context = {}
         s.say(problem)
@@ -195,7 +196,7 @@ def _invite_text(s: Session, key: str, token: str, j: Journey) -> Callable[[BotL
 
 
 async def open_invite(j: Journey, s: Session, token: str) -> None:
-    invite, problem = await usable_invite(j, s, token)
+    invite, problem = await usable_invite(j, s, await j.repo.invite(token) if token else None)
     if invite is None:
         s.say(problem)
         await j.resume(s)
@@ -210,16 +211,18 @@ async def open_invite(j: Journey, s: Session, token: str) -> None:
     members = await j.repo.members(invite.partnership_id)
     # The partner who invited; a facilitator's name when they started it and no partner is in.
     inviters = [m for m in members if m.role.answers] or members
-    s.context = {
+    s.context = {  # the invite by its digest: the stored conversation holds no usable token
         "purpose": "join",
-        "invite": token,
+        "invite": invite.token,
         "inviter": " & ".join(m.organisation for m in inviters),
     }
     j.fire(s, Trigger.ONBOARDING_STARTED)
 
 
-async def usable_invite(j: Journey, s: Session, token: str) -> tuple[Invite | None, str]:
-    invite = await j.repo.invite(token) if token else None
+async def usable_invite(
+    j: Journey, s: Session, invite: Invite | None
+) -> tuple[Invite | None, str]:
+    """The invite if it can still be used by this person, else why not (in their words)."""
     if invite is None or invite.revoked:
         return None, s.t("invite_unknown")
     if invite.used_by is not None:

@@ -235,6 +235,10 @@ class SqliteRepository:
         rows = await self._read(SELECT_INVITE, (key,))
         return INVITES.decode(rows[0]) if rows else None
 
+    async def invite_by_digest(self, digest: str) -> Invite | None:
+        rows = await self._read(SELECT_INVITE, (digest,))
+        return INVITES.decode(rows[0]) if rows else None
+
     async def invites(self, partnership_id: str) -> list[Invite]:
         """Invites of one partnership, oldest first."""
         return [INVITES.decode(r) for r in await self._read(SELECT_INVITES, (partnership_id,))]

@@ -471,6 +471,23 @@ async def test_mydata_holds_no_invite_token_nor_the_inviters_name(
     assert '"purpose": "join"' in exported  # their own pending step is there
 
 
+async def test_a_pending_join_stores_no_usable_token(
+    social: Person, business: Person, repo: SqliteRepository
+) -> None:
+    """Between opening the link and typing a name only the invite's digest is stored, which
+    does not open the invite; typing the name still joins."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await business.command(Command.START, token)
+    stored = await repo.participant(BUSINESS)
+    assert stored is not None
+    assert token not in stored.context.values()
+    assert await repo.invite(stored.context["invite"]) is None
+    await business.say("Jansen BV")
+    assert [
+        m.user_id for m in await repo.members((await repo.memberships(SOCIAL))[0].partnership_id)
+    ] == [SOCIAL, BUSINESS]
+
+
 async def test_retention_purges_partnerships_idle_for_a_year(
     social: Person, journey: Journey, repo: SqliteRepository, clock: Clock
 ) -> None:

@@ -369,6 +369,17 @@ async def test_invites_lookup(repo: Repository) -> None:
     assert await repo.invites("p-2") == [stored(elsewhere)]
 
 
+async def test_an_invite_by_its_digest_is_for_the_bot_only(repo: Repository) -> None:
+    """invite_by_digest() finds the stored digest; invite() given that digest finds nothing."""
+    await with_partnership(repo)
+    await repo.commit(Changes(invites=[an_invite("b-newer")]))
+    digest = stored(an_invite("b-newer")).token
+
+    assert await repo.invite_by_digest(digest) == stored(an_invite("b-newer"))
+    assert await repo.invite(digest) is None
+    assert await repo.invite_by_digest("b-newer") is None
+
+
 async def test_missing_rows(repo: Repository) -> None:
     """Reads of rows that do not exist return None, [] or {}."""
     assert await repo.participant(404) is None
