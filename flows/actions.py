@@ -25,29 +25,43 @@ Score = Point | None  # None: no score (skipped, or "not yet relevant")
 
 
 @dataclass(frozen=True, slots=True)
-class QuestionTap:
-    """A button on one question: which partnership, round and theme it was shown with."""
+class PartnershipTap:
+    """A button about one partnership, which it names."""
 
     partnership_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTap(PartnershipTap):
+    """A button bound to one round of a partnership: stale once another round began."""
+
     round: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionTap(RoundTap):
+    """A button on one question: which partnership, round and theme it was shown with."""
+
     theme_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerTap(QuestionTap):
-    """An answer: a statement's point or an ambition's option (its place, 1-based); with
-    score None, "not yet relevant" when ``not_yet``, else a skip."""
+class ScoreTap(QuestionTap):
+    """A statement's point or an ambition's option (its place, 1-based); with score None,
+    "not yet relevant" when ``not_yet``, else a skip."""
 
     score: Score
     not_yet: bool = False
 
 
 @dataclass(frozen=True, slots=True)
-class ChangeTap(QuestionTap):
-    """An answer changed from /review."""
+class AnswerTap(ScoreTap):
+    """An answer given on the question card."""
 
-    score: Score
-    not_yet: bool = False
+
+@dataclass(frozen=True, slots=True)
+class ChangeTap(ScoreTap):
+    """An answer changed from /review."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +82,9 @@ class KeepTextTap(QuestionTap):
 
 
 @dataclass(frozen=True, slots=True)
-class RevisitTap:
+class RevisitTap(RoundTap):
     """The answer to "you skipped some statements: answer them now?" (``now``: yes)."""
 
-    partnership_id: str
-    round: int
     now: bool
 
 
@@ -87,8 +99,8 @@ class RoleTap:
 
 
 @dataclass(frozen=True, slots=True)
-class SwitchTap:
-    partnership_id: str
+class SwitchTap(PartnershipTap):
+    """Make this partnership the active one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +109,13 @@ class ContinueTap:
 
 
 @dataclass(frozen=True, slots=True)
-class StopRemindersTap:
-    partnership_id: str
+class StopRemindersTap(PartnershipTap):
+    """No more reminders about this partnership."""
 
 
 @dataclass(frozen=True, slots=True)
-class DetailTap:
+class DetailTap(RoundTap):
     """Show the whole summary of a partnership's round (the button under its first message)."""
-
-    partnership_id: str
-    round: int
 
 
 @dataclass(frozen=True, slots=True)
