@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Final
 
@@ -30,6 +32,14 @@ def prepare_file(path: Path, create: bool) -> None:
         return
     os.close(fd)
     path.chmod(0o600)
+
+
+def probe(path: Path) -> None:
+    """Read ``path`` once as SQLite, here in the calling thread: a folder, or a file that is
+    no database, fails now, before aiosqlite starts a worker thread for it (a thread whose
+    connection fails may report to an event loop that has closed meanwhile)."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
 
 
 async def connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:

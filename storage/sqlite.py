@@ -50,7 +50,7 @@ from storage.codecs import (
 )
 from storage.errors import StorageError
 from storage.export import distinct_ids, export_of
-from storage.files import connect, prepare_file
+from storage.files import connect, prepare_file, probe
 from storage.outbox import INSERT_ROW, SqliteOutbox, row_of
 from storage.payload import unit_payload
 from storage.schema import migrate
@@ -126,6 +126,7 @@ class SqliteRepository:
             raise StorageError(f"cannot create the database at {path}") from exc
         opened: list[aiosqlite.Connection] = []
         try:
+            await asyncio.to_thread(probe, path)
             writer = await connect(path, opened)
             (mode,) = next(iter(await writer.execute_fetchall("PRAGMA journal_mode=WAL")))
             if str(mode).lower() != "wal":
