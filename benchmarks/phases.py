@@ -8,12 +8,14 @@ charged to the innermost phase open at that moment (a stack, read with
 ``time.perf_counter_ns``), so the phases add up to the update's whole processing time. That
 holds only when one update is in flight at a time, as in the benchmark's sequential part (f):
 whatever the event loop runs while an update awaits (the writer task, aiosqlite's threads)
-is charged to the phase that awaits it.
+is charged to the phase that awaits it. Python's garbage collections are charged to a phase
+of their own (``gc.callbacks``), wherever they ran.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
@@ -37,6 +39,7 @@ PHASES: Final = (
     ("render", "rendering: actions -> PTB calls, keyboards (Renderer)"),
     ("botapi", "Bot API calls: PTB's side (request built, reply parsed)"),
     ("fake", "Bot API calls: the offline layer (fake Telegram)"),
+    ("gc", "Python's garbage collector (also while the next update is built)"),
 )
 # The repository's reads and writes (flows/repository.py's protocol), by the phase they go to.
 READS: Final = (
@@ -72,6 +75,7 @@ class Phases:
 
     ns: dict[str, int] = field(default_factory=dict)
     updates: int = 0
+    processing_ns: int = 0  # in process_update, all phases but parsing
     _stack: list[str] = field(default_factory=list)
     _mark: int = 0
 
@@ -129,12 +133,23 @@ class Phases:
         start = time.perf_counter_ns()
         Update.de_json(json.loads(text), app.bot)
         self.add("parse", time.perf_counter_ns() - start)
+        start = time.perf_counter_ns()
         self.enter("ptb")
         try:
             await app.process_update(update)
         finally:
             self.leave()
+            self.processing_ns += time.perf_counter_ns() - start
         self.updates += 1
+
+    def collecting(self, phase: str, info: dict[str, int]) -> None:
+        """A ``gc.callbacks`` entry: every collection is charged to "gc", also one that the
+        driver's building of the next update set off (most are: it allocates the most)."""
+        del info
+        if phase == "start":
+            self.enter("gc")
+        elif self._stack and self._stack[-1] == "gc":
+            self.leave()
 
 
 @contextmanager
@@ -165,6 +180,8 @@ def instrumented(
 ) -> Iterator[Phases]:
     """Wrap the boundaries of ``app`` (and of our layers, when given) for the block."""
     with ExitStack() as stack:
+        gc.callbacks.append(phases.collecting)
+        stack.callback(gc.callbacks.remove, phases.collecting)
         bot_class = type(app.bot)
         for name in BOT_METHODS:
             original = getattr(bot_class, name)

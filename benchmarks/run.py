@@ -13,7 +13,8 @@ In the order they run:
     Application (the bot's Bot API defaults, the same offline layer) whose callback makes the
     Bot API calls the bot made for that very answer, with the same content (in the steady
     state answerCallbackQuery and editMessageText: the live card). Measured in alternating
-    slices; the disk's sync per commit (probed beside it) is shown on its own line and left
+    slices; the disk's sync per commit (the writer's time per commit, from commit_stats,
+    minus the same in a slice run with synchronous=OFF) is shown on its own line and left
     out of the ratio. One more slice, with the layers' boundaries wrapped
     (benchmarks/phases.py), prints where an answer's time goes: parsing, PTB, flow, storage
     read and commit, rendering, Bot API calls.
@@ -62,6 +63,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TypedDict
 
+import aiosqlite
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -541,30 +543,10 @@ async def sequential_us(
     return processing / count * 1e6, building / count * 1e6, count
 
 
-def disk_sync_us(folder: Path, commits: int = 200) -> float:
-    """What waiting for the disk costs one commit here: a one-row commit in WAL mode with
-    ``synchronous=FULL`` (as the bot's database) minus the same with ``OFF`` (median,
-    alternating blocks), on a database in the benchmark's folder."""
-    path = folder / "sync-probe.sqlite3"
-    times: dict[str, list[float]] = {"FULL": [], "OFF": []}
-    with sqlite3.connect(path, isolation_level=None) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("CREATE TABLE t (n INTEGER)")
-        for block in range(commits // 20):
-            for mode in ("FULL", "OFF") if block % 2 == 0 else ("OFF", "FULL"):
-                conn.execute(f"PRAGMA synchronous={mode}")
-                for n in range(10):
-                    start = time.perf_counter()
-                    conn.execute("INSERT INTO t VALUES (?)", (n,))
-                    times[mode].append(time.perf_counter() - start)
-    conn.close()
-    return max(0.0, statistics.median(times["FULL"]) - statistics.median(times["OFF"])) * 1e6
-
-
 @dataclass
 class Breakdown:
     """Microseconds per phase per answer (benchmarks.phases.PHASES), with the boundaries
-    wrapped, for ours and for the floor; ``*_total_us`` is the processing time so measured."""
+    wrapped, for ours and for the floor; ``*_total_us``: process_update so measured."""
 
     ours: dict[str, float]
     floor: dict[str, float]
@@ -576,15 +558,17 @@ class Breakdown:
 @dataclass
 class Floor:
     ours_us: float  # median over the slices, the disk's sync included
+    ours_unsynced_us: float  # the same, the disk's sync left out
     floor_us: float
     ratio: float  # median of the slices' ratios, the disk's sync left out of ours
     ratio_range: tuple[float, float]
     ratio_with_sync: float  # the same, sync included
     parse_us: float  # building an Update in the driver (incl. de_json), not counted
-    sync_us: float  # the disk's sync per commit (probe), left out of the ratio
+    writer_us: float  # the writer's time per commit (commit_stats): statement and sync
+    writer_unsynced_us: float  # the same in a slice with synchronous=OFF: the statement
     commits_per_answer: float  # in ours' slices, from the writer's stats
-    writer_us: float  # the writer's time per commit in ours' slices (statement and sync)
     calls_per_answer: dict[str, float]  # Bot API method -> calls per answer, ours
+    transport_us: tuple[float, float]  # ours' calls again on ours' and on the floor's layer
     breakdown: Breakdown
     updates: int
     partnerships: int
@@ -593,6 +577,11 @@ class Floor:
     database_bytes: int
     summary: SummaryTimes
     profile: str = ""
+
+    @property
+    def sync_us(self) -> float:
+        """The disk's sync per commit: the writer's time with FULL minus with OFF."""
+        return max(0.0, self.writer_us - self.writer_unsynced_us)
 
 
 @dataclass
@@ -605,6 +594,7 @@ class Sides:
     plans: deque[Replay] = field(default_factory=deque)
     calls: dict[str, int] = field(default_factory=dict)  # Bot API method -> calls, ours
     answered: int = 0
+    made: list[Call] = field(default_factory=list)  # ours' calls in this slice
 
     def __post_init__(self) -> None:
         request = self.harness.offline
@@ -628,6 +618,7 @@ class Sides:
 
     def record(self, update: Update, made: list[Call]) -> None:
         self.plans.append(replay_of(update, made))
+        self.made.extend(made)
         self.answered += 1
         for call in made:
             self.calls[call.method] = self.calls.get(call.method, 0) + 1
@@ -650,6 +641,42 @@ class Sides:
         us, _, _ = await sequential_us(self.bare, self.bare_request, builds, None, phases)
         return us
 
+    async def timed_slice(self, builds: Sequence[Callable[[], Update]]) -> SliceTimes:
+        """Ours, then the floor making the same calls; the writer's time per commit."""
+        self.plans.clear()
+        self.made.clear()
+        before = replace(self.repo.commit_stats)
+        ours, parse, done = await self.ours(builds)
+        after = self.repo.commit_stats
+        commits = after.commits - before.commits
+        writer = (after.seconds - before.seconds) / max(commits, 1) * 1e6
+        return SliceTimes(ours, await self.floor(), parse, commits / done, writer)
+
+    async def unsynced(self, builds: Sequence[Callable[[], Update]]) -> SliceTimes:
+        """A slice with the bot's database not waiting for the disk (synchronous=OFF on its
+        writing connection, set from here, then FULL again): the writer's time without sync."""
+        conn = getattr(self.repo, "_writer", None)
+        if not isinstance(conn, aiosqlite.Connection):
+            raise TypeError("the SQLite repository no longer keeps its writer in _writer")
+        (mode,) = next(iter(await conn.execute_fetchall("PRAGMA synchronous")))
+        await conn.execute("PRAGMA synchronous=OFF")
+        try:
+            return await self.timed_slice(builds)
+        finally:
+            await conn.execute(f"PRAGMA synchronous={int(mode)}")
+
+    def transport_us(self) -> tuple[float, float]:
+        """Ours' last slice of calls answered once more by ours' offline layer and by the
+        floor's, one call at a time: microseconds per call on each (the same work)."""
+        times = []
+        for request in (self.request, self.bare_request):
+            calls = [Call(c.method, dict(c.params)) for c in self.made]
+            start = time.perf_counter()
+            for call in calls:
+                request.answer(call)
+            times.append((time.perf_counter() - start) / max(len(calls), 1) * 1e6)
+        return times[0], times[1]
+
     async def breakdown(self, builds: list[Callable[[], Update]]) -> Breakdown:
         """One more slice of ours and of the floor, with the boundaries wrapped."""
         app = self.harness.app
@@ -664,15 +691,28 @@ class Sides:
             renderer=services.renderer_,
         )
         with wrapped:
-            ours_total, _, _ = await self.ours(builds, ours)
+            await self.ours(builds, ours)
         with instrumented(floor, self.bare, self.bare_request):
-            floor_total = await self.floor(floor)
+            await self.floor(floor)
         return Breakdown(
-            ours.us_per_update(), floor.us_per_update(), ours_total, floor_total, len(builds)
+            ours.us_per_update(),
+            floor.us_per_update(),
+            ours.processing_ns / max(ours.updates, 1) / 1000,
+            floor.processing_ns / max(floor.updates, 1) / 1000,
+            len(builds),
         )
 
 
-Slice = tuple[float, float, float, float]  # ours, floor, parsing (µs), commits per answer
+@dataclass(frozen=True, slots=True)
+class SliceTimes:
+    """One slice: µs per answer of ours and of the floor, of building the updates; commits per
+    answer and µs per commit in the writer (commit_stats)."""
+
+    ours: float
+    floor: float
+    parse: float
+    commits: float
+    writer: float
 
 
 async def floor_comparison(
@@ -683,64 +723,64 @@ async def floor_comparison(
     Each slice runs ours, recording its Bot API calls, then the floor making those same calls
     for as many updates. Alternating slices keep a change in the machine's load (other
     processes) from favouring either side; the ratio is the median of the slices' ratios.
-    One more slice, with the boundaries wrapped, says where the time goes.
+    Two more slices: one with the database not waiting for the disk (the sync's share of a
+    commit), one with the layers' boundaries wrapped (where the time goes).
     """
     per_user = THEMES - 1  # never the last answer: a finished canvas builds the summary
     size = -(-updates // SLICES)
-    partnerships = -(-(updates + size) // (2 * per_user)) + 1  # one more, to warm up
+    partnerships = -(-(updates + 2 * size) // (2 * per_user)) + 1  # one more, to warm up
     database = folder / "floor.sqlite3"
     harness = BenchHarness(database, real_chart=real_chart, concurrency=64)
     sides = Sides(harness, seed)
-    sync = disk_sync_us(folder)
     async with harness, sides.bare:
-        driver, repo = sides.driver, sides.repo
+        driver = sides.driver
         users = await driver.create_many(range(partnerships))
         warm, measured = users[:2], users[2:]
-        await sides.ours(driver.next_answer(u) for u in warm for _ in range(per_user))
-        await sides.floor()
+        await sides.timed_slice([driver.next_answer(u) for u in warm for _ in range(per_user)])
         sides.calls.clear()
         sides.answered = 0
         builds = [driver.next_answer(u) for u in measured for _ in range(per_user)]
-        builds, extra = builds[:updates], builds[updates : updates + size]
+        builds, extra = builds[:updates], builds[updates:]
         profiler = cProfile.Profile() if profile else None
-        slices: list[Slice] = []
+        slices: list[SliceTimes] = []
         gc.collect()
-        first = replace(repo.commit_stats)
         for start in range(0, len(builds), size):
-            sides.plans.clear()
-            before = repo.commit_stats.commits
             if profiler is not None:
                 profiler.enable()
-            ours, parse, done = await sides.ours(builds[start : start + size])
+            slices.append(await sides.timed_slice(builds[start : start + size]))
             if profiler is not None:
                 profiler.disable()
-            commits = (repo.commit_stats.commits - before) / done
-            slices.append((ours, await sides.floor(), parse, commits))
-        last = repo.commit_stats
-        writer_s = (last.seconds - first.seconds) / max(last.commits - first.commits, 1)
         calls = {m: n / sides.answered for m, n in sides.calls.items()}
-        sides.plans.clear()
+        transport = sides.transport_us()
+        unsynced = await sides.unsynced(extra[:size])
         gc.collect()
-        breakdown = await sides.breakdown(extra)
+        breakdown = await sides.breakdown(extra[size : 2 * size])
         await driver.finish_all(users)
         summaries = harness.telegram.counts.get("sendphoto", 0)
         stored = count_rows(database, "answers")
         summary = await summary_times(harness, driver.partnership_of[users[-1]], summary_runs)
 
-    def ratio(s: Slice, *, with_sync: bool = False) -> float:
-        return (s[0] - (0 if with_sync else s[3] * sync)) / s[1]
+    def ours(s: SliceTimes) -> float:
+        """Ours less its commits' writer time beyond the unsynced slice's (the writer's time
+        is measured in the same slice, so a busy moment mostly cancels out)."""
+        return s.ours - s.commits * max(0.0, s.writer - unsynced.writer)
+
+    def ratio(s: SliceTimes, *, with_sync: bool = False) -> float:
+        return (s.ours if with_sync else ours(s)) / s.floor
 
     return Floor(
-        ours_us=statistics.median(s[0] for s in slices),
-        floor_us=statistics.median(s[1] for s in slices),
+        ours_us=statistics.median(s.ours for s in slices),
+        ours_unsynced_us=statistics.median(ours(s) for s in slices),
+        floor_us=statistics.median(s.floor for s in slices),
         ratio=statistics.median(ratio(s) for s in slices),
         ratio_range=(min(ratio(s) for s in slices), max(ratio(s) for s in slices)),
         ratio_with_sync=statistics.median(ratio(s, with_sync=True) for s in slices),
-        parse_us=statistics.median(s[2] for s in slices),
-        sync_us=sync,
-        commits_per_answer=statistics.median(s[3] for s in slices),
-        writer_us=writer_s * 1e6,
+        parse_us=statistics.median(s.parse for s in slices),
+        writer_us=statistics.median(s.writer for s in slices),
+        writer_unsynced_us=unsynced.writer,
+        commits_per_answer=statistics.median(s.commits for s in slices),
         calls_per_answer=calls,
+        transport_us=transport,
         breakdown=breakdown,
         updates=len(builds),
         partnerships=partnerships,
@@ -1036,7 +1076,7 @@ def report(results: Results, options: argparse.Namespace, seconds: float) -> Non
     )
     floor = results.floor
     if floor is not None:
-        ceiling = 1e6 / (floor.floor_us + floor.parse_us)
+        ceiling = 1e6 / (floor.floor_us + floor.breakdown.floor["parse"])
         rows.append(("    framework ceiling: 1 / (floor + parsing)", f"{ceiling:,.0f}", "", None))
     if (latency := results.latency) is not None:
         rows.extend(_latency_rows(latency, options.rate))
@@ -1076,8 +1116,9 @@ def report(results: Results, options: argparse.Namespace, seconds: float) -> Non
 
 
 def _floor_rows(floor: Floor) -> list[Row]:
-    unsynced = floor.ours_us - floor.commits_per_answer * floor.sync_us
+    unsynced = floor.ours_unsynced_us
     calls = ", ".join(f"{m} {n:.2f}" for m, n in sorted(floor.calls_per_answer.items()))
+    ours_call, floor_call = floor.transport_us
     return [
         (
             f"(f) cost per answer without the disk's sync / floor ({floor.updates} one by one)",
@@ -1092,18 +1133,24 @@ def _floor_rows(floor: Floor) -> list[Row]:
             None,
         ),
         (
-            "    the disk's sync per commit (probe: FULL - OFF); commits per answer",
-            f"{floor.sync_us:,.0f} µs; {floor.commits_per_answer:.2f}",
+            f"    the disk's sync per commit ({floor.commits_per_answer:.2f} commits/answer)",
+            f"{floor.sync_us:,.0f} µs",
             "",
             None,
         ),
         (
-            "    the writer per commit (commit_stats: statement and sync)",
-            f"{floor.writer_us:,.0f} µs",
+            "    the writer per commit (commit_stats): synced / synchronous=OFF",
+            f"{floor.writer_us:,.0f} / {floor.writer_unsynced_us:,.0f} µs",
             "",
             None,
         ),
         ("    Bot API calls per answer, ours (the floor the same)", calls, "", None),
+        (
+            "    the same calls again on ours' / the floor's offline layer",
+            f"{ours_call:,.1f} / {floor_call:,.1f} µs a call",
+            "",
+            None,
+        ),
         (
             "    building one update in the driver, not counted",
             f"{floor.parse_us:,.0f} µs",
@@ -1123,12 +1170,13 @@ def _breakdown_lines(breakdown: Breakdown, ours_us: float, floor_us: float) -> N
     print(f"  {'phase':<{width}}  {'ours':>7}  {'floor':>7}")
     for key, label in PHASES:
         print(f"  {label:<{width}}  {breakdown.ours[key]:>7,.0f}  {breakdown.floor[key]:>7,.0f}")
-    ours = sum(v for k, v in breakdown.ours.items() if k != "parse")
-    floor = sum(v for k, v in breakdown.floor.items() if k != "parse")
-    print(f"  {'processing (all but parsing)':<{width}}  {ours:>7,.0f}  {floor:>7,.0f}")
+    ours = sum(v for k, v in breakdown.ours.items() if k not in {"parse", "gc"})
+    floor = sum(v for k, v in breakdown.floor.items() if k not in {"parse", "gc"})
+    print(f"  {'processing (all but parsing and gc)':<{width}}  {ours:>7,.0f}  {floor:>7,.0f}")
     print(
-        f"  (unwrapped, the median slice: {ours_us:,.0f} / {floor_us:,.0f} µs; wrapped, "
-        f"this slice: {breakdown.ours_total_us:,.0f} / {breakdown.floor_total_us:,.0f} µs)"
+        f"  (the same, timed around process_update: {breakdown.ours_total_us:,.0f} / "
+        f"{breakdown.floor_total_us:,.0f} µs; not wrapped, the median slice of (f): "
+        f"{ours_us:,.0f} / {floor_us:,.0f} µs)"
     )
 
 
