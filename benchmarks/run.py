@@ -568,7 +568,7 @@ class Floor:
     writer_unsynced_us: float  # the same in a slice with synchronous=OFF: the statement
     commits_per_answer: float  # in ours' slices, from the writer's stats
     calls_per_answer: dict[str, float]  # Bot API method -> calls per answer, ours
-    transport_us: tuple[float, float]  # ours' calls again on ours' and on the floor's layer
+    transport_us: tuple[float, float]  # ours' calls again, alone, by ours' and the floor's Bot
     breakdown: Breakdown
     updates: int
     partnerships: int
@@ -594,7 +594,7 @@ class Sides:
     plans: deque[Replay] = field(default_factory=deque)
     calls: dict[str, int] = field(default_factory=dict)  # Bot API method -> calls, ours
     answered: int = 0
-    made: list[Call] = field(default_factory=list)  # ours' calls in this slice
+    replays: list[Replay] = field(default_factory=list)  # ours' calls in this slice
 
     def __post_init__(self) -> None:
         request = self.harness.offline
@@ -617,8 +617,9 @@ class Sides:
         return repo
 
     def record(self, update: Update, made: list[Call]) -> None:
-        self.plans.append(replay_of(update, made))
-        self.made.extend(made)
+        replay = replay_of(update, made)
+        self.plans.append(replay)
+        self.replays.append(replay)
         self.answered += 1
         for call in made:
             self.calls[call.method] = self.calls.get(call.method, 0) + 1
@@ -644,7 +645,7 @@ class Sides:
     async def timed_slice(self, builds: Sequence[Callable[[], Update]]) -> SliceTimes:
         """Ours, then the floor making the same calls; the writer's time per commit."""
         self.plans.clear()
-        self.made.clear()
+        self.replays.clear()
         before = replace(self.repo.commit_stats)
         ours, parse, done = await self.ours(builds)
         after = self.repo.commit_stats
@@ -665,16 +666,25 @@ class Sides:
         finally:
             await conn.execute(f"PRAGMA synchronous={int(mode)}")
 
-    def transport_us(self) -> tuple[float, float]:
-        """Ours' last slice of calls answered once more by ours' offline layer and by the
-        floor's, one call at a time: microseconds per call on each (the same work)."""
+    async def transport_us(self) -> tuple[float, float]:
+        """Ours' last slice of calls made once more, one by one, through ours' Bot and offline
+        layer and through the floor's (PTB's side and the fake, without the rest of an
+        update around them): microseconds per call on each. The same work on both sides."""
         times = []
-        for request in (self.request, self.bare_request):
-            calls = [Call(c.method, dict(c.params)) for c in self.made]
+        for bot in (self.harness.app.bot, self.bare.bot):
             start = time.perf_counter()
-            for call in calls:
-                request.answer(call)
-            times.append((time.perf_counter() - start) / max(len(calls), 1) * 1e6)
+            for replay in self.replays:
+                for method, kwargs in replay.calls:
+                    if method == "answer":
+                        await bot.answer_callback_query("1", **kwargs)
+                    elif method == "edit":
+                        await bot.edit_message_text(
+                            chat_id=replay.user_id, message_id=replay.message_id, **kwargs
+                        )
+                    else:
+                        await bot.send_message(**kwargs)
+            calls = sum(len(replay.calls) for replay in self.replays)
+            times.append((time.perf_counter() - start) / max(calls, 1) * 1e6)
         return times[0], times[1]
 
     async def breakdown(self, builds: list[Callable[[], Update]]) -> Breakdown:
@@ -751,7 +761,7 @@ async def floor_comparison(
             if profiler is not None:
                 profiler.disable()
         calls = {m: n / sides.answered for m, n in sides.calls.items()}
-        transport = sides.transport_us()
+        transport = await sides.transport_us()
         unsynced = await sides.unsynced(extra[:size])
         gc.collect()
         breakdown = await sides.breakdown(extra[size : 2 * size])
@@ -1146,7 +1156,7 @@ def _floor_rows(floor: Floor) -> list[Row]:
         ),
         ("    Bot API calls per answer, ours (the floor the same)", calls, "", None),
         (
-            "    the same calls again on ours' / the floor's offline layer",
+            "    the same calls alone, through ours' / the floor's Bot and offline layer",
             f"{ours_call:,.1f} / {floor_call:,.1f} µs a call",
             "",
             None,
