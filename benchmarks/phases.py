@@ -194,7 +194,9 @@ def instrumented(
         if repository is not None:
             for phase, names in (("read", READS), ("commit", WRITES)):
                 for name in names:
-                    method = getattr(repository, name)
+                    method = getattr(repository, name, None)
+                    if method is None:  # not this repository's: nothing to wrap
+                        continue
                     stack.enter_context(
                         _patched(repository, name, phases.wrap_async(phase, method))
                     )
