@@ -4,7 +4,9 @@
 :class:`~tests.support.telegram.FakeTelegram`: no spec check, minimal answers, no call log (a
 count per method only) and at most ``history`` messages kept per chat, so memory does not grow
 with the number of calls. Per call it notes the time for the update being processed, found
-through a context variable.
+through a context variable, and, while ``recording`` is a list, keeps the call in it (the
+floor replays what the bot sent). The bot and the floor each get one of these, configured
+alike, so both pay the same transport cost per call.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ class TimedRequest(OfflineRequest):
     def __init__(self, history: int | None = 4) -> None:
         telegram = FakeTelegram(strict=False, lean=True, record=False, history=history)
         super().__init__(poll_delay=0, round_trip=False, telegram=telegram)
+        self.recording: list[Call] | None = None
 
     def answer(self, call: Call) -> tuple[int, bytes]:
         tracker = CURRENT.get()
         if tracker is not None:
             tracker.calls += 1
             tracker.last = time.perf_counter()
+        if self.recording is not None:
+            self.recording.append(call)
         return super().answer(call)

@@ -10,8 +10,14 @@ across users, bounded by a semaphore (``--concurrency``).
 In the order they run:
 
 (f) cost per answer update, one after the other, against the framework floor: a bare
-    Application whose callback makes the same three Bot API calls (answerCallbackQuery,
-    editMessageText, sendMessage) with fixed content. Measured in alternating slices.
+    Application (the bot's Bot API defaults, the same offline layer) whose callback makes the
+    Bot API calls the bot made for that very answer, with the same content (in the steady
+    state answerCallbackQuery and editMessageText: the live card). Measured in alternating
+    slices; the disk's sync per commit (the writer's time per commit, from commit_stats,
+    minus the same in a slice run with synchronous=OFF) is shown on its own line and left
+    out of the ratio. One more slice, with the layers' boundaries wrapped
+    (benchmarks/phases.py), prints where an answer's time goes: parsing, PTB, flow, storage
+    read and commit, rendering, Bot API calls.
 (d) then those partnerships finish the canvas: database size per finished partnership.
 (e) time to build one of their summaries: text, picture, report (median of a few runs).
 (a) ``--partnerships`` partnerships are created and joined through the bot; then every partner
@@ -34,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import functools
 import gc
 import io
 import itertools
@@ -49,17 +56,26 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TypedDict
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+import aiosqlite
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+)
 
 from benchmarks.offline import CURRENT, TimedRequest, Tracker
+from benchmarks.phases import PHASES, Phases, instrumented
 from bot.logs import quiet_libraries
 from bot.settings import Settings
 from flows.canvas import Canvas, Language, load_canvas
@@ -72,6 +88,7 @@ from flows.report import render_report_html
 from storage.sqlite import SqliteRepository
 from tests.support import scenario
 from tests.support.harness import Harness
+from tests.support.telegram import Call
 from tests.support.updates import UpdateFactory
 
 INF: Final = float("inf")
@@ -257,6 +274,22 @@ class Driver:
             if not await self.process(self.next_answer(user_id), deadline=deadline):
                 return
 
+    async def finish(self, user_id: int) -> None:
+        """Answer the rest of the canvas; skipped statements are then left open (the choice
+        the bot offers when any were skipped), so the partner is done."""
+        await self.answer(user_id, THEMES - self.answered.get(user_id, 0))
+        try:
+            update = self.harness.tap_update(user_id, "v:", "n")
+        except AssertionError:  # nothing skipped: done already
+            return
+        await self.process(lambda: update)
+
+    async def finish_all(self, users: Iterable[int]) -> int:
+        """Every user finishes the canvas; the number of answers that took."""
+        before = sum(self.answered.values())
+        await asyncio.gather(*(self.finish(user) for user in users))
+        return sum(self.answered.values()) - before
+
     async def answer_all(self, counts: dict[int, int], deadline: float = INF) -> int:
         """Each user answers ``counts[user]`` questions, or fewer when the deadline passes."""
         before = sum(self.answered.get(user, 0) for user in counts)
@@ -395,68 +428,149 @@ def median_ms(work: Callable[[], object], runs: int) -> float:
 
 # ------------------------------------------------------------------------------- (f) floor
 
-FLOOR_NOTICE: Final = "Opgeslagen"
-FLOOR_CARD: Final = (
-    "✅ <b>Elkaar aanvullen</b> · Jouw antwoord: <b>4 · Eens</b>\n\n"
-    "<i>🤝 Sociale onderneming 1 \N{MULTIPLICATION SIGN} Bedrijf 1</i>\n"
-    "7/24 · Oriëntatie · Waardecreatie\n\n"
-    "<b>Gedeelde doelen</b>\nWe hebben samen duidelijke doelen voor wat deze samenwerking "
-    "moet opleveren.\n\n<i>1 = helemaal oneens … 5 = helemaal eens</i>"
-)
-FLOOR_SCALE: Final = InlineKeyboardMarkup(
-    [
-        [
-            InlineKeyboardButton(n, callback_data=f"a:abcdefgh:1:goals:{n}")
-            for n in ("1", "2", "3", "4", "5")
-        ],
-        [
-            InlineKeyboardButton("Nog niet aan de orde", callback_data="a:abcdefgh:1:goals:n"),
-            InlineKeyboardButton("Overslaan", callback_data="a:abcdefgh:1:goals:s"),
-        ],
-        [
-            InlineKeyboardButton(
-                "📝 Toelichting bij Elkaar aanvullen", callback_data="n:abcdefgh:1:complement"
-            )
-        ],
-    ]
-)
+# What the floor may replay, with the parameters each call may carry (anything else the bot
+# sends stops the run: the floor must make exactly the bot's calls).
+REPLAYABLE: Final = {
+    "answercallbackquery": {"callback_query_id", "text"},
+    "editmessagetext": {"chat_id", "message_id", "text", "parse_mode", "reply_markup"},
+    "sendmessage": {"chat_id", "text", "parse_mode", "reply_markup"},
+}
 
 
-async def floor_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The same two calls an answer makes (the notice, and the live card edited into the next
-    question), with fixed content: no flow, no storage."""
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """The Bot API calls one of the bot's answers made, ready for the floor to make again:
+    (``answer`` | ``edit`` | ``send``, keyword arguments as the bot passed them)."""
+
+    user_id: int
+    message_id: int
+    calls: tuple[tuple[str, dict[str, Any]], ...]
+
+
+def replay_of(update: Update, calls: Sequence[Call]) -> Replay:
+    """What ``update`` made the bot send, as PTB objects built beforehand (the floor does not
+    pay for building the keyboard; the bot does, in its rendering)."""
     query = update.callback_query
-    if query is None:
-        return
-    await query.answer(FLOOR_NOTICE)
-    await query.edit_message_text(FLOOR_CARD, parse_mode=ParseMode.HTML, reply_markup=FLOOR_SCALE)
+    if query is None or query.message is None:
+        raise RuntimeError("the floor replays answers: callback queries on a message")
+    steps: list[tuple[str, dict[str, Any]]] = []
+    for call in calls:
+        method, params = call.method.lower(), call.params
+        extra = set(params) - REPLAYABLE.get(method, set())
+        if method not in REPLAYABLE or extra:
+            raise RuntimeError(f"the floor cannot replay {call.method} {sorted(extra)}")
+        if params.get("parse_mode", ParseMode.HTML) != ParseMode.HTML:
+            raise RuntimeError("the floor replays HTML messages only (the bot's default)")
+        markup = params.get("reply_markup")
+        keyboard = (
+            InlineKeyboardMarkup.de_json(markup, None)
+            if isinstance(markup, dict) and markup.get("inline_keyboard")
+            else None
+        )
+        if method == "answercallbackquery":
+            steps.append(("answer", {"text": params.get("text")}))
+        elif method == "editmessagetext":
+            steps.append(("edit", {"text": params["text"], "reply_markup": keyboard}))
+        else:
+            kwargs = {"chat_id": params["chat_id"], "text": params["text"]}
+            steps.append(("send", {**kwargs, "reply_markup": keyboard}))
+    return Replay(query.from_user.id, query.message.message_id, tuple(steps))
+
+
+def bare_application(plans: deque[Replay]) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The floor: a bare Application (the bot's Bot API defaults, the same offline layer)
+    whose one handler makes the calls of the bot's answer it stands for, nothing else."""
+    bare = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .request(TimedRequest())
+        .get_updates_request(TimedRequest())
+        .build()
+    )
+
+    async def floor_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        for method, kwargs in plans.popleft().calls:
+            if method == "answer":
+                await query.answer(**kwargs)
+            elif method == "edit":
+                await query.edit_message_text(**kwargs)
+            else:
+                await context.bot.send_message(**kwargs)
+
+    bare.add_handler(CallbackQueryHandler(floor_answer))
+    return bare
+
+
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+Done = Callable[[Update, list[Call]], None]
 
 
 async def sequential_us(
-    app: Application[Any, Any, Any, Any, Any, Any], builds: Iterable[Callable[[], Update]]
+    app: AnyApp,
+    request: TimedRequest,
+    builds: Iterable[Callable[[], Update]],
+    done: Done | None = None,
+    phases: Phases | None = None,
 ) -> tuple[float, float, int]:
-    """Mean microseconds to process, and to build, one update; one after the other."""
+    """Mean microseconds to process, and to build, one update; one after the other.
+
+    ``done`` sees each update with the calls it made; with ``phases`` each update's time is
+    charged to its phases (the boundaries must be wrapped: see benchmarks.phases).
+    """
     processing = building = 0.0
     count = 0
     for build in builds:
+        calls: list[Call] = []
+        request.recording = calls
         start = time.perf_counter()
         update = build()
         built = time.perf_counter()
-        await app.process_update(update)
+        if phases is None:
+            await app.process_update(update)
+        else:
+            await phases.process(app, update)
         processing += time.perf_counter() - built
         building += built - start
         count += 1
+        if done is not None:
+            done(update, calls)
+    request.recording = None
     count = max(count, 1)
     return processing / count * 1e6, building / count * 1e6, count
 
 
 @dataclass
+class Breakdown:
+    """Microseconds per phase per answer (benchmarks.phases.PHASES), with the boundaries
+    wrapped, for ours and for the floor; ``*_total_us``: process_update so measured."""
+
+    ours: dict[str, float]
+    floor: dict[str, float]
+    ours_total_us: float
+    floor_total_us: float
+    updates: int
+
+
+@dataclass
 class Floor:
-    ours_us: float  # median over the slices
+    ours_us: float  # median over the slices, the disk's sync included
+    ours_unsynced_us: float  # the same, the disk's sync left out
     floor_us: float
-    ratio: float  # median of the slices' ratios
+    ratio: float  # median of the slices' ratios, the disk's sync left out of ours
     ratio_range: tuple[float, float]
-    parse_us: float  # building an Update from its JSON (de_json), as polling does
+    ratio_with_sync: float  # the same, sync included
+    parse_us: float  # building an Update in the driver (incl. de_json), not counted
+    writer_us: float  # the writer's time per commit (commit_stats): statement and sync
+    writer_unsynced_us: float  # the same in a slice with synchronous=OFF: the statement
+    commits_per_answer: float  # in ours' slices, from the writer's stats
+    sync_measured: bool  # False: the writing connection was not found; sync counted as 0
+    calls_per_answer: dict[str, float]  # Bot API method -> calls per answer, ours
+    transport_us: tuple[float, float]  # ours' calls again, alone, by ours' and the floor's Bot
+    breakdown: Breakdown
     updates: int
     partnerships: int
     summaries: int
@@ -465,18 +579,155 @@ class Floor:
     summary: SummaryTimes
     profile: str = ""
 
+    @property
+    def sync_us(self) -> float:
+        """The disk's sync per commit: the writer's time with FULL minus with OFF."""
+        return max(0.0, self.writer_us - self.writer_unsynced_us)
 
-def bare_application() -> Application[Any, Any, Any, Any, Any, Any]:
-    """The floor: the same Bot API calls as an answer, with fixed content, nothing else."""
-    bare = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .request(TimedRequest())
-        .get_updates_request(TimedRequest())
-        .build()
-    )
-    bare.add_handler(CallbackQueryHandler(floor_answer))
-    return bare
+
+@dataclass
+class Sides:
+    """Ours (the bot on its harness) and the floor, each on its own offline layer; the floor
+    makes the calls ours made, update for update (``plans``)."""
+
+    harness: BenchHarness
+    seed: int
+    plans: deque[Replay] = field(default_factory=deque)
+    calls: dict[str, int] = field(default_factory=dict)  # Bot API method -> calls, ours
+    answered: int = 0
+    replays: list[Replay] = field(default_factory=list)  # ours' calls in this slice
+
+    def __post_init__(self) -> None:
+        request = self.harness.offline
+        if not isinstance(request, TimedRequest):
+            raise TypeError("the benchmark's harness runs on TimedRequest")
+        self.request = request
+        self.bare = bare_application(self.plans)
+        bare_request = self.bare.bot.request
+        if not isinstance(bare_request, TimedRequest):
+            raise TypeError("the floor runs on TimedRequest")
+        self.bare_request = bare_request
+        self.fixed = UpdateFactory(self.bare.bot)
+        self.driver = Driver(self.harness, seed=self.seed)
+
+    @property
+    def repo(self) -> SqliteRepository:
+        repo = self.harness.app.bot_data.journey.repo
+        if not isinstance(repo, SqliteRepository):
+            raise TypeError("the benchmark expects the SQLite repository")
+        return repo
+
+    def record(self, update: Update, made: list[Call]) -> None:
+        replay = replay_of(update, made)
+        self.plans.append(replay)
+        self.replays.append(replay)
+        self.answered += 1
+        for call in made:
+            self.calls[call.method] = self.calls.get(call.method, 0) + 1
+
+    async def ours(
+        self, builds: Iterable[Callable[[], Update]], phases: Phases | None = None
+    ) -> tuple[float, float, int]:
+        """Ours one by one; every update's calls become the floor's plan."""
+        return await sequential_us(self.harness.app, self.request, builds, self.record, phases)
+
+    async def floor(self, phases: Phases | None = None) -> float:
+        """The floor, one update per plan left by ours (the same user and message)."""
+
+        def build(replay: Replay) -> Update:
+            return self.fixed.callback(
+                replay.user_id, "a:floor:1:x:4", message_id=replay.message_id
+            )
+
+        builds = [functools.partial(build, plan) for plan in self.plans]
+        us, _, _ = await sequential_us(self.bare, self.bare_request, builds, None, phases)
+        return us
+
+    async def timed_slice(self, builds: Sequence[Callable[[], Update]]) -> SliceTimes:
+        """Ours, then the floor making the same calls; the writer's time per commit."""
+        self.plans.clear()
+        self.replays.clear()
+        before = replace(self.repo.commit_stats)
+        ours, parse, done = await self.ours(builds)
+        after = self.repo.commit_stats
+        commits = after.commits - before.commits
+        writer = (after.seconds - before.seconds) / max(commits, 1) * 1e6
+        return SliceTimes(ours, await self.floor(), parse, commits / done, writer)
+
+    async def unsynced(self, builds: Sequence[Callable[[], Update]]) -> SliceTimes | None:
+        """A slice with the bot's database not waiting for the disk (synchronous=OFF on its
+        writing connection, set from here, then back): the writer's time without sync.
+
+        None when the repository's writing connection is not where this looks for it
+        (``_writer``, a private name: the benchmark then says the sync was not measured).
+        """
+        conn = getattr(self.repo, "_writer", None)
+        if not isinstance(conn, aiosqlite.Connection):
+            return None
+        (mode,) = next(iter(await conn.execute_fetchall("PRAGMA synchronous")))
+        await conn.execute("PRAGMA synchronous=OFF")
+        try:
+            return await self.timed_slice(builds)
+        finally:
+            await conn.execute(f"PRAGMA synchronous={int(mode)}")
+
+    async def transport_us(self) -> tuple[float, float]:
+        """Ours' last slice of calls made once more, one by one, through ours' Bot and offline
+        layer and through the floor's (PTB's side and the fake, without the rest of an
+        update around them): microseconds per call on each. The same work on both sides."""
+        times = []
+        for bot in (self.harness.app.bot, self.bare.bot):
+            start = time.perf_counter()
+            for replay in self.replays:
+                for method, kwargs in replay.calls:
+                    if method == "answer":
+                        await bot.answer_callback_query("1", **kwargs)
+                    elif method == "edit":
+                        await bot.edit_message_text(
+                            chat_id=replay.user_id, message_id=replay.message_id, **kwargs
+                        )
+                    else:
+                        await bot.send_message(**kwargs)
+            calls = sum(len(replay.calls) for replay in self.replays)
+            times.append((time.perf_counter() - start) / max(calls, 1) * 1e6)
+        return times[0], times[1]
+
+    async def breakdown(self, builds: list[Callable[[], Update]]) -> Breakdown:
+        """One more slice of ours and of the floor, with the boundaries wrapped."""
+        app = self.harness.app
+        services = app.bot_data
+        ours, floor = Phases(), Phases()
+        wrapped = instrumented(
+            ours,
+            app,
+            self.request,
+            journey=services.journey,
+            repository=services.journey.repo,
+            renderer=services.renderer_,
+        )
+        with wrapped:
+            await self.ours(builds, ours)
+        with instrumented(floor, self.bare, self.bare_request):
+            await self.floor(floor)
+        return Breakdown(
+            ours.us_per_update(),
+            floor.us_per_update(),
+            ours.processing_ns / max(ours.updates, 1) / 1000,
+            floor.processing_ns / max(floor.updates, 1) / 1000,
+            len(builds),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SliceTimes:
+    """One slice: µs per answer of ours and of the floor, of building the updates; commits per
+    answer and µs per commit in the writer (commit_stats)."""
+
+    ours: float
+    floor: float
+    parse: float
+    commits: float
+    writer: float
 
 
 async def floor_comparison(
@@ -484,52 +735,71 @@ async def floor_comparison(
 ) -> Floor:
     """(f) in alternating slices of ours and the floor; then (d) and (e) on ours, finished.
 
-    Alternating slices keep a change in the machine's load (other processes) from favouring
-    either side; the ratio is the median of the slices' ratios.
+    Each slice runs ours, recording its Bot API calls, then the floor making those same calls
+    for as many updates. Alternating slices keep a change in the machine's load (other
+    processes) from favouring either side; the ratio is the median of the slices' ratios.
+    Two more slices: one with the database not waiting for the disk (the sync's share of a
+    commit), one with the layers' boundaries wrapped (where the time goes).
     """
     per_user = THEMES - 1  # never the last answer: a finished canvas builds the summary
-    partnerships = -(-updates // (2 * per_user)) + 1  # one more, to warm up
+    size = -(-updates // SLICES)
+    partnerships = -(-(updates + 2 * size) // (2 * per_user)) + 1  # one more, to warm up
     database = folder / "floor.sqlite3"
     harness = BenchHarness(database, real_chart=real_chart, concurrency=64)
-    app = harness.app
-    bare = bare_application()
-    fixed = UpdateFactory(bare.bot)
-    async with harness, bare:
-        driver = Driver(harness, seed=seed)
+    sides = Sides(harness, seed)
+    async with harness, sides.bare:
+        driver = sides.driver
         users = await driver.create_many(range(partnerships))
         warm, measured = users[:2], users[2:]
-        ids = itertools.cycle(users)
-
-        def floor_builds(n: int) -> Iterator[Callable[[], Update]]:
-            data = "a:abcdefgh:1:complement:4"
-            return (lambda: fixed.callback(next(ids), data, message_id=1) for _ in range(n))
-
-        await sequential_us(app, (driver.next_answer(u) for u in warm for _ in range(per_user)))
-        await sequential_us(bare, floor_builds(200))
-        builds = [driver.next_answer(u) for u in measured for _ in range(per_user)][:updates]
+        await sides.timed_slice([driver.next_answer(u) for u in warm for _ in range(per_user)])
+        sides.calls.clear()
+        sides.answered = 0
+        builds = [driver.next_answer(u) for u in measured for _ in range(per_user)]
+        builds, extra = builds[:updates], builds[updates:]
         profiler = cProfile.Profile() if profile else None
-        slices: list[tuple[float, float, float]] = []  # ours, floor, parsing
-        size = -(-len(builds) // SLICES)
+        slices: list[SliceTimes] = []
         gc.collect()
         for start in range(0, len(builds), size):
-            part = builds[start : start + size]
-            floor, _, _ = await sequential_us(bare, floor_builds(len(part)))
             if profiler is not None:
                 profiler.enable()
-            ours, parse, _ = await sequential_us(app, part)
+            slices.append(await sides.timed_slice(builds[start : start + size]))
             if profiler is not None:
                 profiler.disable()
-            slices.append((ours, floor, parse))
-        await driver.answer_all({u: THEMES - driver.answered.get(u, 0) for u in users})
+        calls = {m: n / sides.answered for m, n in sides.calls.items()}
+        transport = await sides.transport_us()
+        unsynced = await sides.unsynced(extra[:size])
+        writer = statistics.median(s.writer for s in slices)
+        writer_unsynced = writer if unsynced is None else unsynced.writer
+        gc.collect()
+        breakdown = await sides.breakdown(extra[size : 2 * size])
+        await driver.finish_all(users)
         summaries = harness.telegram.counts.get("sendphoto", 0)
         stored = count_rows(database, "answers")
         summary = await summary_times(harness, driver.partnership_of[users[-1]], summary_runs)
+
+    def ours(s: SliceTimes) -> float:
+        """Ours less its commits' writer time beyond the unsynced slice's (the writer's time
+        is measured in the same slice, so a busy moment mostly cancels out)."""
+        return s.ours - s.commits * max(0.0, s.writer - writer_unsynced)
+
+    def ratio(s: SliceTimes, *, with_sync: bool = False) -> float:
+        return (s.ours if with_sync else ours(s)) / s.floor
+
     return Floor(
-        ours_us=statistics.median(s[0] for s in slices),
-        floor_us=statistics.median(s[1] for s in slices),
-        ratio=statistics.median(s[0] / s[1] for s in slices),
-        ratio_range=(min(s[0] / s[1] for s in slices), max(s[0] / s[1] for s in slices)),
-        parse_us=statistics.median(s[2] for s in slices),
+        ours_us=statistics.median(s.ours for s in slices),
+        ours_unsynced_us=statistics.median(ours(s) for s in slices),
+        floor_us=statistics.median(s.floor for s in slices),
+        ratio=statistics.median(ratio(s) for s in slices),
+        ratio_range=(min(ratio(s) for s in slices), max(ratio(s) for s in slices)),
+        ratio_with_sync=statistics.median(ratio(s, with_sync=True) for s in slices),
+        parse_us=statistics.median(s.parse for s in slices),
+        writer_us=writer,
+        writer_unsynced_us=writer_unsynced,
+        sync_measured=unsynced is not None,
+        commits_per_answer=statistics.median(s.commits for s in slices),
+        calls_per_answer=calls,
+        transport_us=transport,
+        breakdown=breakdown,
         updates=len(builds),
         partnerships=partnerships,
         summaries=summaries,
@@ -788,9 +1058,8 @@ async def main_run(options: argparse.Namespace, folder: Path, log: LogCounter) -
 
         if options.finish:
             say("    every partner finishes the canvas …")
-            rest = {u: THEMES - driver.answered.get(u, 0) for u in users}
             start = time.perf_counter()
-            results.drain_answers = await driver.answer_all(rest)
+            results.drain_answers = await driver.finish_all(users)
             results.drain_s = time.perf_counter() - start
             results.summaries = harness.telegram.counts.get("sendphoto", 0)
         results.processed_answers = sum(driver.answered.values())
@@ -820,30 +1089,17 @@ Row = tuple[str, str, str, bool | None]  # figure, measured, target, met (None: 
 def report(results: Results, options: argparse.Namespace, seconds: float) -> None:
     rows: list[Row] = []
     rate = results.answers / results.answers_s if results.answers_s else 0.0
-    rows.append(("(a) answers/s, every one committed", f"{rate:,.0f}", "≥ 1500", rate >= 1500))
+    rows.append(
+        ("(a) answers/s, each committed and synced", f"{rate:,.0f}", "≥ 1500", rate >= 1500)
+    )
     floor = results.floor
     if floor is not None:
-        ceiling = 1e6 / (floor.floor_us + floor.parse_us)
+        ceiling = 1e6 / (floor.floor_us + floor.breakdown.floor["parse"])
         rows.append(("    framework ceiling: 1 / (floor + parsing)", f"{ceiling:,.0f}", "", None))
     if (latency := results.latency) is not None:
         rows.extend(_latency_rows(latency, options.rate))
     if floor is not None:
-        rows.append(
-            (
-                f"(f) cost per answer, ours / floor ({floor.updates} one by one)",
-                f"{floor.ours_us:,.0f} / {floor.floor_us:,.0f} µs = {floor.ratio:.2f}x",
-                "≤ 2x",
-                floor.ratio <= 2,
-            )
-        )
-        rows.append(
-            (
-                "    parsing one update (de_json), not counted",
-                f"{floor.parse_us:,.0f} µs",
-                "",
-                None,
-            )
-        )
+        rows.extend(_floor_rows(floor))
     memory = results.memory
     if memory:
         rows.append(
@@ -875,6 +1131,71 @@ def report(results: Results, options: argparse.Namespace, seconds: float) -> Non
         rows.extend(_summary_rows(summary))
     _table(rows)
     _notes(results, floor, memory, seconds)
+
+
+def _floor_rows(floor: Floor) -> list[Row]:
+    unsynced = floor.ours_unsynced_us
+    calls = ", ".join(f"{m} {n:.2f}" for m, n in sorted(floor.calls_per_answer.items()))
+    ours_call, floor_call = floor.transport_us
+    return [
+        (
+            f"(f) cost per answer without the disk's sync / floor ({floor.updates} one by one)",
+            f"{unsynced:,.0f} / {floor.floor_us:,.0f} µs = {floor.ratio:.2f}x",
+            "≤ 2x",
+            floor.ratio <= 2,
+        ),
+        (
+            "    with the disk's sync: ours / floor",
+            f"{floor.ours_us:,.0f} / {floor.floor_us:,.0f} µs = {floor.ratio_with_sync:.2f}x",
+            "",
+            None,
+        ),
+        (
+            f"    the disk's sync per commit ({floor.commits_per_answer:.2f} commits/answer)",
+            f"{floor.sync_us:,.0f} µs" if floor.sync_measured else "not measured: no _writer",
+            "",
+            None,
+        ),
+        (
+            "    the writer per commit (commit_stats): synced / synchronous=OFF",
+            f"{floor.writer_us:,.0f} / {floor.writer_unsynced_us:,.0f} µs",
+            "",
+            None,
+        ),
+        ("    Bot API calls per answer, ours (the floor the same)", calls, "", None),
+        (
+            "    the same calls alone, through ours' / the floor's Bot and offline layer",
+            f"{ours_call:,.1f} / {floor_call:,.1f} µs a call",
+            "",
+            None,
+        ),
+        (
+            "    building one update in the driver, not counted",
+            f"{floor.parse_us:,.0f} µs",
+            "",
+            None,
+        ),
+    ]
+
+
+def _breakdown_lines(breakdown: Breakdown, ours_us: float, floor_us: float) -> None:
+    """Where an answer's time goes, ours beside the floor."""
+    width = max(len(label) for _, label in PHASES)
+    print(
+        f"where an answer's time goes (µs per answer, {breakdown.updates} one by one, "
+        "the layers' boundaries wrapped):"
+    )
+    print(f"  {'phase':<{width}}  {'ours':>7}  {'floor':>7}")
+    for key, label in PHASES:
+        print(f"  {label:<{width}}  {breakdown.ours[key]:>7,.0f}  {breakdown.floor[key]:>7,.0f}")
+    ours = sum(v for k, v in breakdown.ours.items() if k not in {"parse", "gc"})
+    floor = sum(v for k, v in breakdown.floor.items() if k not in {"parse", "gc"})
+    print(f"  {'processing (all but parsing and gc)':<{width}}  {ours:>7,.0f}  {floor:>7,.0f}")
+    print(
+        f"  (the same, timed around process_update: {breakdown.ours_total_us:,.0f} / "
+        f"{breakdown.floor_total_us:,.0f} µs; not wrapped, the median slice of (f): "
+        f"{ours_us:,.0f} / {floor_us:,.0f} µs)"
+    )
 
 
 def _latency_rows(latency: Latency, rate: float) -> list[Row]:
@@ -949,6 +1270,7 @@ def _notes(results: Results, floor: Floor | None, memory: dict[str, Any], second
         print(
             f"(f) ratio per slice of {floor.updates // SLICES} updates: {low:.2f}x to {high:.2f}x"
         )
+        _breakdown_lines(floor.breakdown, floor.ours_us, floor.floor_us)
         print(
             f"(d) {floor.partnerships} partnerships finished: {floor.summaries} summaries "
             f"(expected {2 * floor.partnerships}), {floor.stored_answers} answers stored "
