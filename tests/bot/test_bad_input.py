@@ -73,4 +73,4 @@ async def test_the_state_survives_a_sticker_mid_note(harness: Harness) -> None:
     await harness.tap(SOCIAL, "n:")
     await harness.process(harness.updates.sticker(SOCIAL))
     await harness.text(SOCIAL, "Mijn notitie")
-    assert any("Notitie bij" in t for t in harness.texts_to(SOCIAL))
+    assert any("Toelichting bij" in t for t in harness.texts_to(SOCIAL))

@@ -151,11 +151,11 @@ def test_two_partners_complete_the_canvas_through_the_real_process(
     social.tap("n:", expect="Typ je toelichting")
     since = server.mark()
     social.say("Stages lopen goed.", expect=question(3))  # the open question, shown again
-    server.wait_for_text(SOCIAL, "Notitie bij", since=since)
+    server.wait_for_text(SOCIAL, "Toelichting bij", since=since)
     # /review reads the answers with their notes; a change shows the current answer first
     # and then returns to the open question.
     since = server.mark()
-    pick = social.command("/review", expect="Tik op een thema")
+    pick = social.command("/review", expect="Tik op een vraag")
     server.wait_for_text(SOCIAL, "📝 Stages lopen goed.", since=since)
     first = pick.buttons()[0]
     assert first.startswith("e:")

@@ -129,7 +129,7 @@ def test_chart_shows_skips_not_yet_relevant_and_open_themes_in_words():
     texts = chart_texts(comparison_17())
     skipped = sum(1 for i in range(17) if i % 6 == 4)
     assert texts.count("overgeslagen") == skipped
-    assert texts.count("nog niet relevant") == 1
+    assert texts.count("nog niet aan de orde") == 1
     assert texts.count("nog niet beantwoord") == 1
 
 
@@ -349,7 +349,7 @@ def test_report_names_each_state_of_an_answer():
         start = page.index(f"<h4>Thema {theme_id}</h4>")
         return page[start : page.index("</article>", start)]
 
-    assert "nog niet relevant" in card(NOT_YET_THEME)
+    assert "nog niet aan de orde" in card(NOT_YET_THEME)
     assert "overgeslagen" in card(IDS_17[4])
     assert "nog niet beantwoord" in card(UNANSWERED_THEME)
     assert "Niet door allebei gescoord" in card(UNANSWERED_THEME)
@@ -442,7 +442,7 @@ def test_csv_tells_skipped_not_yet_relevant_and_unanswered_apart():
     _, *rows = read_csv(data, ";")
     state = {(row[5], row[1]): row[8] for row in rows}
     assert state[IDS_17[4], "sociale onderneming"] == "overgeslagen"
-    assert state[NOT_YET_THEME, "reguliere onderneming"] == "nog niet relevant"
+    assert state[NOT_YET_THEME, "reguliere onderneming"] == "nog niet aan de orde"
     assert state[NOT_YET_THEME, "sociale onderneming"] == "gescoord"
     assert state[UNANSWERED_THEME, "reguliere onderneming"] == "nog niet beantwoord"
     skipped = next(r for r in rows if r[5] == IDS_17[4] and r[1] == "sociale onderneming")

@@ -43,7 +43,7 @@ async def test_a_facilitator_joins_without_an_organisation_and_is_welcomed_as_on
     assert "blijven privé" not in text
     [membership] = await repo.memberships(FACILITATOR)
     assert (membership.role, membership.organisation) == (Role.FACILITATOR, "Begeleider")
-    assert "begeleidt nu jullie samenwerking" in texts_to(facilitator.replies, SOCIAL)
+    assert "Er is nu een begeleider" in texts_to(facilitator.replies, SOCIAL)
 
 
 async def test_a_facilitator_in_another_language_is_asked_only_the_language(
