@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import cards, onboarding
@@ -168,9 +167,9 @@ def answered(
         queue.remove(theme.id)
         s.set_revisit_queue(queue)
         if not queue:  # the skipped statements were offered once more: done
-            _finish(s)
+            s.finish()
     elif not s.has_open_question() and not s.offers_skipped():
-        _finish(s)
+        s.finish()
     j.fire(s, Trigger.ANSWERED)
     if s.card_after is not None:  # no next question took the card
         s.card_after = None
@@ -191,17 +190,9 @@ async def revisit_tapped(j: Journey, s: Session, tap: RevisitTap) -> None:
         s.set_revisit_queue(s.skipped())
         s.replies.append(Edit(s.t("revisit_chosen_now")))
     else:
-        _finish(s)
+        s.finish()
         s.replies.append(Edit(s.t("revisit_chosen_finish")))
     j.fire(s, Trigger.REVISIT_CHOSEN)
-
-
-def _finish(s: Session) -> None:
-    me = s.me
-    if me is None or me.finished_at is not None:
-        return
-    s.stage_member(replace(me, finished_at=s.now))
-    s.finished = True
 
 
 def note_given(j: Journey, s: Session, text: str) -> None:
@@ -225,7 +216,7 @@ def note_given(j: Journey, s: Session, text: str) -> None:
     s.context.pop("note", None)
     s.say(s.t("note_saved", title=theme.title(s.language)))
     if first_answer and not s.has_open_question() and not s.offers_skipped():
-        _finish(s)
+        s.finish()
     j.fire(s, Trigger.NOTE_GIVEN)
 
 

@@ -214,6 +214,9 @@ class Session(Staging):
         )
 
     def on_enter_DONE(self, *_: object) -> None:  # noqa: N802
+        # Whatever way led here (the last answer, the skips left open, a change from
+        # /review), "done" is what the partner is told, so done is what they are.
+        self.finish()
         other = self.counterpart
         if other is not None and other.finished_at is not None:
             self.say(self.t("done_together", header=self.header()))

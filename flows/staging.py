@@ -167,6 +167,15 @@ class Staging:
 
     # -------------------------------------------------------------------- members
 
+    def finish(self) -> None:
+        """This partner has answered what they will answer this round: mark them finished
+        (once), which lets the journey claim the summary when the other is finished too."""
+        me = self.me
+        if me is None or not me.role.answers or me.finished_at is not None:
+            return
+        self.stage_member(replace(me, finished_at=self.now))
+        self.finished = True
+
     def stage_member(self, member: Member) -> None:
         """Stage a whole member row, and keep the loaded lists it belongs to in step.
 

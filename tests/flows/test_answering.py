@@ -222,6 +222,29 @@ async def test_the_summary_waits_for_the_choice_about_skips(
     assert [type(a) for a in social.replies] == [Notice]
 
 
+async def test_answering_a_skip_through_review_finishes_and_sends_the_summary(
+    social: Person, business: Person
+) -> None:
+    """Offered its skip, a partner answers it from /review instead: that finishes them too,
+    and the summary goes out, as the "done" message says."""
+    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
+    await join(business, token, "Jansen BV")
+    for value in ("1", "1", "4", "4", "4"):
+        await business.tap(answer_data(business, value))
+    for value in ("1", "1", "4", "s", "4"):
+        await social.tap(answer_data(social, value))
+    assert "overgeslagen" in social.text()
+    await social.command(Command.REVIEW)
+    [skipped] = [b.data for b in social.buttons() if b.data and b.data.endswith(":resources")]
+    await social.tap(skipped)
+    await social.tap(social.button("c:").rsplit(":", 1)[0] + ":2")
+    assert "Klaar" in social.text() or "allebei klaar" in social.text()
+    assert sorted(a.chat_id for a in social.replies if isinstance(a, SendPhoto)) == [
+        SOCIAL,
+        BUSINESS,
+    ]
+
+
 def keep(person: Person, yes: bool) -> str:
     return person.button("k:").rsplit(":", 1)[0] + (":y" if yes else ":n")
 
