@@ -25,7 +25,6 @@ __all__ = ["Session", "Texts", "continue_keyboard", "language_keyboard"]
 class Session(Staging):
     """The model for ``flows.machine``: conditions, callbacks and prompts over the loaded data."""
 
-    finished: bool = False  # this update finished the round for this partner
     # The question just answered by a tap on the live card: the next question replaces it.
     card_after: Question | None = None
     forget: bool = False  # erase the person's data instead of storing this update

@@ -53,6 +53,7 @@ class Staging:
     languages: dict[int, str] = field(default_factory=dict)  # of ``members``, as stored
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
+    finished: bool = False  # this update finished the round for this partner
 
     def t(self, key: str, /, **values: object) -> Markup:
         return self.texts.messages(key, self.language, **values)
