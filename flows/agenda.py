@@ -136,11 +136,16 @@ def agenda(
 ) -> tuple[AgendaItem, ...]:
     """The ``size`` themes that matter most: the largest gaps, shared concerns and one-sided
     extremes, a theme of the phase the partners are in weighing one and a half times as much.
-    Ties go to the phase they are in, then to the order of the canvas."""
+    Ties go to the phase they are in, then to the order of the canvas. A shared concern is
+    always on it when there is one: both partners worry, so the meeting must not skip it."""
     items = [item for r in results if (item := _agenda_item(r, current, t)) is not None]
     position = {r.theme.id: i for i, r in enumerate(results)}
     items.sort(key=lambda i: (-i.weight, not i.in_phase, position[i.theme.id]))
-    return tuple(items[: max(size, 0)])
+    chosen = items[: max(size, 0)]
+    concern = next((i for i in items if i.direction is Direction.CONCERN), None)
+    if chosen and concern is not None and concern not in chosen:
+        chosen[-1] = concern  # it had the least weight of those chosen; the concern follows
+    return tuple(chosen)
 
 
 def _agenda_item(r: ThemeResult, current: frozenset[str], t: Thresholds) -> AgendaItem | None:

@@ -149,3 +149,17 @@ def test_directions_follow_the_side_of_neutral_each_partner_is_on() -> None:
     assert items["investment"].direction is Direction.DOUBT
     assert items["agreements"].direction is Direction.CONCERN
     assert items["goals"].next_step is not None
+
+
+def test_a_shared_concern_is_on_the_agenda_even_behind_five_larger_gaps() -> None:
+    """Five gaps of four points outweigh a shared concern, yet the concern takes the last place:
+    both partners worry about it, so the meeting must not skip it."""
+    gaps = [t for t in CANVAS_V2.theme_ids if t != "agreements"][:5]
+    social: dict[str, Score] = {**SAME, **dict.fromkeys(gaps, 5), "agreements": 2}
+    business: dict[str, Score] = {**SAME, **dict.fromkeys(gaps, 1), "agreements": 1}
+    result = pair(social, business)
+    ids = [i.theme.id for i in result.agenda]
+    assert len(ids) == AGENDA_SIZE
+    assert ids[-1] == "agreements"
+    assert result.agenda[-1].direction is Direction.CONCERN
+    assert all(i.direction is Direction.APART for i in result.agenda[:-1])
