@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -50,6 +50,7 @@ class Combined:
 DetailKeyboard = Callable[["Combined", Language], Keyboard]
 
 
+@dataclass(frozen=True, slots=True)
 class Summaries:
     """Builds the summary actions for a partnership's members.
 
@@ -58,22 +59,13 @@ class Summaries:
     in ``report_for`` the report. The rest is one tap away (``detail``).
     """
 
-    def __init__(
-        self,
-        repo: Repository,
-        canvas: Canvas,
-        messages: Messages,
-        timezone: ZoneInfo,
-        chart: ChartRenderer = render_chart,
-        *,
-        detail_keyboard: DetailKeyboard | None = None,
-    ) -> None:
-        self.repo = repo
-        self.canvas = canvas
-        self.messages = messages
-        self.timezone = timezone
-        self.chart = chart
-        self.detail_keyboard = detail_keyboard
+    repo: Repository
+    canvas: Canvas
+    messages: Messages
+    timezone: ZoneInfo
+    chart: ChartRenderer = render_chart
+    _: KW_ONLY
+    detail_keyboard: DetailKeyboard | None = None
 
     def reading(self, combined: Combined, language: Language) -> Reading:
         """The compared pair as a reader in ``language`` sees it."""
