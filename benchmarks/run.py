@@ -61,7 +61,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, TypedDict
+from typing import Any, Final
 
 import aiosqlite
 from telegram import InlineKeyboardMarkup, Update
@@ -78,12 +78,12 @@ from benchmarks.offline import CURRENT, TimedRequest, Tracker
 from benchmarks.phases import PHASES, Phases, instrumented
 from bot.logs import quiet_libraries
 from bot.settings import Settings
-from flows.canvas import Canvas, Language, load_canvas
+from flows.canvas import load_canvas
 from flows.chart import render_chart
 from flows.chat_summary import first_message, render_detail
-from flows.compare import Comparison, compare
-from flows.messages import Messages
+from flows.compare import compare
 from flows.model import Changes
+from flows.reading import Reading
 from flows.report import render_report_html
 from storage.sqlite import SqliteRepository
 from tests.support import scenario
@@ -106,15 +106,8 @@ TINY_PNG: Final = bytes.fromhex(
 # ------------------------------------------------------------------------------- plumbing
 
 
-def stub_chart(
-    comparison: Comparison,
-    canvas: Canvas,
-    language: Language,
-    *,
-    social_name: str,
-    business_name: str,
-) -> bytes:
-    del comparison, canvas, language, social_name, business_name
+def stub_chart(reading: Reading) -> bytes:
+    del reading
     return TINY_PNG
 
 
@@ -362,11 +355,6 @@ class SummaryTimes:
     html_bytes: int
 
 
-class Names(TypedDict):
-    social_name: str
-    business_name: str
-
-
 async def summary_times(harness: Harness, partnership_id: str, runs: int) -> SummaryTimes:
     app = harness.app
     journey = app.bot_data.journey
@@ -374,28 +362,20 @@ async def summary_times(harness: Harness, partnership_id: str, runs: int) -> Sum
     if partnership is None:
         raise RuntimeError(f"partnership {partnership_id} is gone")
     combined = await journey.summaries.combine(partnership)
-    canvas, messages = app.bot_data.canvas, app.bot_data.messages
-    shown: tuple[Comparison, Canvas, Messages, Language] = (
-        combined.comparison,
-        canvas,
-        messages,
-        "nl",
-    )
-    names = Names(social_name=combined.social_name, business_name=combined.business_name)
+    shown = journey.summaries.reading(combined, "nl")
 
     def text() -> list[str]:
         """The first summary message and its detail, as delivered in the chat."""
-        return [render(*shown, **names) for render in (first_message, render_detail)]
+        return [first_message(shown), render_detail(shown)]
 
     def chart() -> bytes:
-        return render_chart(combined.comparison, canvas, "nl", **names, messages=messages)
+        return render_chart(shown)
 
     png = b""
 
     def report() -> bytes:
         return render_report_html(
-            *shown,
-            **names,
+            shown,
             facilitator=True,
             chart_png=png,
             generated_at=datetime.now().astimezone(),
@@ -843,7 +823,7 @@ async def memory_child(partnerships: int, concurrency: int, seed: int, trace: bo
             canvas = app.bot_data.canvas
             empty = compare(canvas, [], [])
             await asyncio.to_thread(
-                render_chart, empty, canvas, "nl", social_name="A", business_name="B"
+                render_chart, Reading(empty, canvas, app.bot_data.messages, "nl", "A", "B")
             )
             gc.collect()
             baseline = rss_mb()

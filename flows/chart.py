@@ -13,14 +13,13 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 from flows.agenda_text import Plain, plain_messages
 from flows.canvas import Canvas, Language
 from flows.chart_text import legend_lines, printable, wrap_title
 from flows.compare import Comparison, State, ThemeResult, Verdict
-from flows.messages import Messages, load_messages
+from flows.reading import Reading
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -81,27 +80,12 @@ class _Layout:
         return (LEFT, bottom, RIGHT - LEFT, 1 - top - bottom)
 
 
-def render_chart(
-    comparison: Comparison,
-    canvas: Canvas,
-    language: Language,
-    *,
-    social_name: str,
-    business_name: str,
-    messages: Messages | None = None,
-) -> bytes:
+def render_chart(reading: Reading) -> bytes:
     """A PNG of both partners' scores per theme, mismatches and shared views highlighted.
 
     A theme a partner skipped, found not yet relevant or has not answered shows that in words.
     """
-    figure = chart_figure(
-        comparison,
-        canvas,
-        language,
-        social_name=social_name,
-        business_name=business_name,
-        messages=messages,
-    )
+    figure = chart_figure(reading)
     buffer = io.BytesIO()
     figure.savefig(
         buffer,
@@ -113,24 +97,17 @@ def render_chart(
     return buffer.getvalue()
 
 
-def chart_figure(
-    comparison: Comparison,
-    canvas: Canvas,
-    language: Language,
-    *,
-    social_name: str,
-    business_name: str,
-    messages: Messages | None = None,
-) -> Figure:
+def chart_figure(reading: Reading) -> Figure:
     """The chart as a matplotlib figure on an Agg canvas (``render_chart`` saves it)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    t = plain_messages(messages or _messages(), language)
+    comparison, canvas, language = reading.comparison, reading.canvas, reading.language
+    t = plain_messages(reading.messages, language)
     roles = (t("report_role_social"), t("report_role_business"))
     who = [
         legend_lines(t("report_role_name", role=role, name=name))
-        for role, name in zip(roles, (social_name, business_name), strict=True)
+        for role, name in zip(roles, (reading.social_name, reading.business_name), strict=True)
     ]
     extra = sum(label.count("\n") for label in who) * LEGEND_LINE_IN
     layout = _layout(comparison, canvas, language, TOP_IN + extra)
@@ -387,8 +364,3 @@ def _legend(
         borderaxespad=0.1,
         labelcolor=TEXT_COLOUR,
     )
-
-
-@cache
-def _messages() -> Messages:
-    return load_messages()

@@ -13,13 +13,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 from flows.agenda import DEPTH_GOAL, DEPTH_NOW, IMPACT
-from flows.agenda_text import Names, Topic, option_word, topics
-from flows.canvas import Canvas, Language
-from flows.compare import Comparison, State, ThemeResult, Verdict
-from flows.messages import Markup, Messages
+from flows.agenda_text import Topic, option_word, topics
+from flows.compare import State, ThemeResult, Verdict
+from flows.messages import Markup
+from flows.reading import Reading
 from flows.summary import MARKERS, NO_SCORE, headline, movement_mark
 
 FIRST_LIMIT = 1000  # visible characters of the first message
@@ -52,36 +52,23 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
-@dataclass(frozen=True, slots=True)
-class _Reader:
-    comparison: Comparison
-    canvas: Canvas
-    messages: Messages
-    language: Language
-    names: Names
-
-    def __call__(self, key: str, /, **values: object) -> Markup:
-        return self.messages(key, self.language, **values)
-
-    def topics(self) -> tuple[Topic, ...]:
-        return topics(self.comparison, self.messages, self.language, self.names)
+def _short(r: Reading, limit: int) -> Reading:
+    """``r`` with both names clipped to ``limit`` characters."""
+    return replace(
+        r, social_name=clip(r.social_name, limit), business_name=clip(r.business_name, limit)
+    )
 
 
-def _short(names: Names, limit: int) -> Names:
-    return Names(clip(names.social, limit), clip(names.business, limit))
+def _topics(r: Reading) -> tuple[Topic, ...]:
+    return topics(r.comparison, r.messages, r.language, r.names)
 
 
 # --- the first message --------------------------------------------------------------------
 
 
 def first_message(
-    comparison: Comparison,
-    canvas: Canvas,
-    messages: Messages,
-    language: Language,
+    reading: Reading,
     *,
-    social_name: str,
-    business_name: str,
     incomplete: bool = False,
     detail_button: bool = False,
     lead: str | None = None,
@@ -91,18 +78,17 @@ def first_message(
     ``detail_button``: the message goes out with a button that shows ``render_detail``, and
     says so; without it, it points to the report. ``lead``: a line (HTML) to open with.
     """
-    names = _short(Names(social_name, business_name), NAME_SHORT)
-    r = _Reader(comparison, canvas, messages, language, names)
-    found = r.topics()
+    r = _short(reading, NAME_SHORT)
+    found = _topics(r)
     head: list[str] = [r("summary_interim")] if incomplete else []
-    head.append(r("summary_first_title", social=names.social, business=names.business))
+    head.append(r("summary_first_title", social=r.social_name, business=r.business_name))
     blocks: list[str] = [lead] if lead else []
     blocks.append("\n".join(head))
     ambitions = _ambitions_block(r)
     if ambitions:
         blocks.append(ambitions)
-    counts = [headline(comparison, messages, language)]
-    if comparison.movement is not None:
+    counts = [headline(r.comparison, r.messages, r.language)]
+    if r.comparison.movement is not None:
         counts.append(_movement_line(r))
     counts.append(_strengths_line(r))
     blocks.append("\n".join(counts))
@@ -117,7 +103,7 @@ def first_message(
     return "\n\n".join(blocks)
 
 
-def _ambitions_block(r: _Reader) -> str:
+def _ambitions_block(r: Reading) -> str:
     by_id = {a.ambition.id: a for a in r.comparison.ambitions}
     if not by_id:
         return ""
@@ -130,7 +116,7 @@ def _ambitions_block(r: _Reader) -> str:
         return NO_SCORE if option is None else option_word(option, r.language)
 
     lines: list[str] = [r("summary_ambitions_title")]
-    for name, social in ((r.names.social, True), (r.names.business, False)):
+    for name, social in ((r.social_name, True), (r.business_name, False)):
         lines.append(
             r(
                 "summary_ambition_line",
@@ -143,7 +129,7 @@ def _ambitions_block(r: _Reader) -> str:
     return "\n".join(lines)
 
 
-def _movement_line(r: _Reader) -> Markup:
+def _movement_line(r: Reading) -> Markup:
     """Since the previous round: themes closer together or further apart, scores up or down."""
     closer = apart = up = down = 0
     movement = r.comparison.movement or {}
@@ -168,7 +154,7 @@ def _before_gap(result: ThemeResult, social_change: int, business_change: int) -
     return abs((a - social_change) - (b - business_change))
 
 
-def _strengths_line(r: _Reader) -> Markup:
+def _strengths_line(r: Reading) -> Markup:
     strengths = r.comparison.strengths
     if not strengths:
         return r("summary_no_strengths")
@@ -179,7 +165,7 @@ def _strengths_line(r: _Reader) -> Markup:
     return r("summary_strengths", themes=listed)
 
 
-def _top_block(r: _Reader, found: Sequence[Topic], budget: int) -> str:
+def _top_block(r: Reading, found: Sequence[Topic], budget: int) -> str:
     """The top agenda items in short form within ``budget``; else what to talk about."""
     if not found:
         return _no_agenda(r)
@@ -217,12 +203,11 @@ def _top_block(r: _Reader, found: Sequence[Topic], budget: int) -> str:
     return text
 
 
-def _retold(r: _Reader, name_limit: int) -> tuple[Topic, ...]:
-    names = _short(r.names, name_limit)
-    return topics(r.comparison, r.messages, r.language, names)
+def _retold(r: Reading, name_limit: int) -> tuple[Topic, ...]:
+    return _topics(_short(r, name_limit))
 
 
-def _no_agenda(r: _Reader) -> str:
+def _no_agenda(r: Reading) -> str:
     """No differences and no concerns: praise only what is shared, never an empty picture."""
     if r.comparison.strengths:
         return r("summary_agenda_strengths_only")
@@ -241,42 +226,16 @@ def _no_agenda(r: _Reader) -> str:
 # --- the detail, behind the button ----------------------------------------------------------
 
 
-def render_detail(
-    comparison: Comparison,
-    canvas: Canvas,
-    messages: Messages,
-    language: Language,
-    *,
-    social_name: str,
-    business_name: str,
-) -> str:
+def render_detail(reading: Reading) -> str:
     """The detail as one text (its blocks joined), as a chat without a limit would show it."""
-    return "\n\n".join(
-        detail_blocks(
-            comparison,
-            canvas,
-            messages,
-            language,
-            social_name=social_name,
-            business_name=business_name,
-        )
-    )
+    return "\n\n".join(detail_blocks(reading))
 
 
-def detail_blocks(
-    comparison: Comparison,
-    canvas: Canvas,
-    messages: Messages,
-    language: Language,
-    *,
-    social_name: str,
-    business_name: str,
-) -> tuple[str, ...]:
+def detail_blocks(reading: Reading) -> tuple[str, ...]:
     """The whole agenda (both notes in full, opening questions, next steps) and every theme in
     one line, as blocks: a transport with a length limit splits them between messages."""
-    names = _short(Names(social_name, business_name), NAME_DETAIL)
-    r = _Reader(comparison, canvas, messages, language, names)
-    found = r.topics()
+    r = _short(reading, NAME_DETAIL)
+    found = _topics(r)
     blocks: list[str] = [r("summary_detail_title")]
     if not found:
         blocks.append(_no_agenda(r))
@@ -287,8 +246,8 @@ def detail_blocks(
         lines.extend(
             r("summary_note", name=name, note=note)
             for name, note in (
-                (r.names.social, topic.social_note),
-                (r.names.business, topic.business_note),
+                (r.social_name, topic.social_note),
+                (r.business_name, topic.business_note),
             )
             if note
         )
@@ -300,10 +259,8 @@ def detail_blocks(
     return tuple(blocks)
 
 
-def _themes_block(r: _Reader) -> str:
-    lines: list[str] = [
-        r("summary_detail_themes", social=r.names.social, business=r.names.business)
-    ]
+def _themes_block(r: Reading) -> str:
+    lines: list[str] = [r("summary_detail_themes", social=r.social_name, business=r.business_name)]
     movement = r.comparison.movement or {}
     for result in r.comparison.results:
         moved = movement.get(result.theme.id)

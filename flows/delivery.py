@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flows.actions import Action, Keyboard, Send, SendDocument, SendLong, SendPhoto
@@ -21,6 +20,7 @@ from flows.chat_summary import detail_blocks, first_message
 from flows.compare import Comparison, compare
 from flows.messages import Markup, Messages
 from flows.model import Answer, Changes, Member, Partnership, Role
+from flows.reading import Reading
 from flows.report import render_answers_csv, render_report_html
 from flows.repository import Repository
 from flows.summary import headline
@@ -28,16 +28,8 @@ from flows.summary import headline
 logger = logging.getLogger(__name__)
 
 
-class ChartRenderer(Protocol):
-    def __call__(
-        self,
-        comparison: Comparison,
-        canvas: Canvas,
-        language: Language,
-        *,
-        social_name: str,
-        business_name: str,
-    ) -> bytes: ...
+# Renders the picture of a compared pair (``flows.chart.render_chart``; a stub in tests).
+ChartRenderer = Callable[[Reading], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +50,7 @@ class Combined:
 DetailKeyboard = Callable[["Combined", Language], Keyboard]
 
 
+@dataclass(frozen=True, slots=True)
 class Summaries:
     """Builds the summary actions for a partnership's members.
 
@@ -66,22 +59,24 @@ class Summaries:
     in ``report_for`` the report. The rest is one tap away (``detail``).
     """
 
-    def __init__(
-        self,
-        repo: Repository,
-        canvas: Canvas,
-        messages: Messages,
-        timezone: ZoneInfo,
-        chart: ChartRenderer = render_chart,
-        *,
-        detail_keyboard: DetailKeyboard | None = None,
-    ) -> None:
-        self.repo = repo
-        self.canvas = canvas
-        self.messages = messages
-        self.timezone = timezone
-        self.chart = chart
-        self.detail_keyboard = detail_keyboard
+    repo: Repository
+    canvas: Canvas
+    messages: Messages
+    timezone: ZoneInfo
+    chart: ChartRenderer = render_chart
+    _: KW_ONLY
+    detail_keyboard: DetailKeyboard | None = None
+
+    def reading(self, combined: Combined, language: Language) -> Reading:
+        """The compared pair as a reader in ``language`` sees it."""
+        return Reading(
+            combined.comparison,
+            self.canvas,
+            self.messages,
+            language,
+            combined.social_name,
+            combined.business_name,
+        )
 
     async def combine(self, partnership: Partnership, pending: Changes | None = None) -> Combined:
         """Both partners' answers of the round, as stored, with ``pending`` (a unit of work
@@ -139,12 +134,7 @@ class Summaries:
         self, combined: Combined, chat_id: int, language: Language, *, lead: str | None = None
     ) -> Send:
         text = first_message(
-            combined.comparison,
-            self.canvas,
-            self.messages,
-            language,
-            social_name=combined.social_name,
-            business_name=combined.business_name,
+            self.reading(combined, language),
             incomplete=not combined.complete,
             detail_button=self.detail_keyboard is not None and combined.complete,
             lead=lead,
@@ -157,15 +147,7 @@ class Summaries:
     def detail(self, combined: Combined, chat_id: int, language: Language) -> SendLong:
         """The whole agenda with notes, opening questions and next steps, and every theme in one
         line: what the button under the first message shows, as blocks the transport splits."""
-        blocks = detail_blocks(
-            combined.comparison,
-            self.canvas,
-            self.messages,
-            language,
-            social_name=combined.social_name,
-            business_name=combined.business_name,
-        )
-        return SendLong(chat_id, blocks)
+        return SendLong(chat_id, detail_blocks(self.reading(combined, language)))
 
     def progress(self, combined: Combined, language: Language) -> Markup:
         """Who has answered how much of the round: one line per partner, nothing of what."""
@@ -189,14 +171,7 @@ class Summaries:
 
     async def picture(self, combined: Combined, language: Language) -> bytes:
         """The chart, rendered in a worker thread so the event loop keeps serving others."""
-        return await asyncio.to_thread(
-            self.chart,
-            combined.comparison,
-            self.canvas,
-            language,
-            social_name=combined.social_name,
-            business_name=combined.business_name,
-        )
+        return await asyncio.to_thread(self.chart, self.reading(combined, language))
 
     async def report(
         self, combined: Combined, member: Member, language: Language, chart: bytes | None = None
@@ -207,12 +182,7 @@ class Summaries:
         now = datetime.now(self.timezone)
         html = await asyncio.to_thread(
             render_report_html,
-            combined.comparison,
-            self.canvas,
-            self.messages,
-            language,
-            social_name=combined.social_name,
-            business_name=combined.business_name,
+            self.reading(combined, language),
             facilitator=member.role is Role.FACILITATOR,
             chart_png=chart,
             generated_at=now,
@@ -223,14 +193,7 @@ class Summaries:
         return SendDocument(member.user_id, html, _filename("canvas", now, "html"), caption)
 
     def csv(self, combined: Combined, member: Member, language: Language) -> SendDocument:
-        content = render_answers_csv(
-            combined.comparison,
-            self.canvas,
-            language,
-            messages=self.messages,
-            social_name=combined.social_name,
-            business_name=combined.business_name,
-        )
+        content = render_answers_csv(self.reading(combined, language))
         now = datetime.now(self.timezone)
         caption = self.messages("csv_caption", language)
         return SendDocument(member.user_id, content, _filename("answers", now, "csv"), caption)

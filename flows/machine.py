@@ -222,14 +222,20 @@ STATES: Final[list[dict[str, Any]]] = [
 ]
 
 
+# What the running machine and its drawing share: the table, and no triggers beside it.
+TABLE: Final[dict[str, Any]] = {
+    "states": STATES,
+    "transitions": TRANSITIONS,
+    "auto_transitions": False,
+}
+
+
 def build_machine() -> Machine:
     """The one machine, without models: triggers are fired on a model passed in."""
     return Machine(
+        **TABLE,
         model=None,
-        states=STATES,
-        transitions=TRANSITIONS,
         initial=None,
-        auto_transitions=False,
         ignore_invalid_triggers=False,
         send_event=False,
     )
@@ -269,11 +275,9 @@ def mermaid() -> str:
 
     model = Drawn()
     GraphMachine(
+        **TABLE,
         model=model,
-        states=STATES,
-        transitions=TRANSITIONS,
         initial=Step.NEW,
-        auto_transitions=False,
         graph_engine="mermaid",
         show_conditions=True,
         title="The journey of one participant",

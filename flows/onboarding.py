@@ -7,22 +7,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import review
-from flows.actions import (
-    BotLinks,
-    ContinueTap,
-    LanguageTap,
-    Notice,
-    RoleTap,
-    Send,
-    SendLinked,
-    Tap,
-)
+from flows.actions import ContinueTap, LanguageTap, Notice, RoleTap, Send, SendLinked
 from flows.events import Command
 from flows.machine import Trigger
 from flows.model import Invite, Member, Partnership, Role
 from flows.session import Session, language_keyboard
 
 if TYPE_CHECKING:
+    from flows.actions import BotLinks, Tap
     from flows.journey import CommandHandler, Journey, TapHandler
 
 

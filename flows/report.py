@@ -18,9 +18,10 @@ import jinja2
 import markupsafe
 
 from flows.agenda_text import Plain, plain_messages
-from flows.canvas import Canvas, Language
+from flows.canvas import Language
 from flows.compare import Comparison
 from flows.messages import Messages
+from flows.reading import Reading
 from flows.report_view import Card, Side, View, prepare
 from flows.summary import movement_mark
 
@@ -43,13 +44,8 @@ def _environment() -> jinja2.Environment:
 
 
 def render_report_html(
-    comparison: Comparison,
-    canvas: Canvas,
-    messages: Messages,
-    language: Language,
+    reading: Reading,
     *,
-    social_name: str,
-    business_name: str,
     facilitator: bool,
     chart_png: bytes,
     generated_at: datetime,
@@ -62,11 +58,13 @@ def render_report_html(
     Datetimes are shown as they are given: convert them to the reader's time zone first.
     """
 
+    messages, language = reading.messages, reading.language
+
     def t(key: str, /, **values: object) -> markupsafe.Markup:
-        return markupsafe.Markup(messages(key, language, **values))  # noqa: S704 (escaped by Messages)
+        return markupsafe.Markup(reading(key, **values))  # noqa: S704 (escaped by Messages)
 
     tp = plain_messages(messages, language)
-    view = prepare(comparison, canvas, messages, language, names=(social_name, business_name))
+    view = prepare(reading)
     dated = [t("report_generated", when=_when(generated_at, messages, language))]
     if meeting_at is not None:
         dated.append(t("report_meeting", when=_when(meeting_at, messages, language)))
@@ -84,7 +82,7 @@ def render_report_html(
             chart_src="data:image/png;base64," + base64.b64encode(chart_png).decode("ascii"),
             note_lines=NOTE_LINES,
             agreement_lines=AGREEMENT_LINES,
-            version=canvas.version,
+            version=reading.canvas.version,
         )
     )
     return page.encode("utf-8")
@@ -106,26 +104,18 @@ def _when(moment: datetime, messages: Messages, language: Language) -> str:
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def render_answers_csv(
-    comparison: Comparison,
-    canvas: Canvas,
-    language: Language,
-    *,
-    messages: Messages,
-    social_name: str,
-    business_name: str,
-    round_: int | None = None,
-) -> bytes:
+def render_answers_csv(reading: Reading, *, round_: int | None = None) -> bytes:
     """Every answer of both partners, one row per partner and question (UTF-8 with a BOM).
 
     The state column tells a score from a skip, "not yet relevant" and no answer yet. The
     round is ``round_``, else the round of the answers compared. Dutch spreadsheets expect a
     semicolon between columns, English ones a comma. The ambitions come first.
     """
-    t = plain_messages(messages, language)
-    view = prepare(comparison, canvas, messages, language, names=(social_name, business_name))
+    language = reading.language
+    t = plain_messages(reading.messages, language)
+    view = prepare(reading)
     if round_ is None:
-        round_ = _round_of(comparison)
+        round_ = _round_of(reading.comparison)
     header = [
         t("report_csv_round"),
         t("report_csv_role"),

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flows.agenda import AmbitionResult
-from flows.agenda_text import Names, Plain, Topic, plain_messages, topics
+from flows.agenda_text import Plain, Topic, plain_messages, topics
 from flows.canvas import Canvas, Language, Option, Phase
-from flows.compare import SCORED, Comparison, State, ThemeResult, Verdict
-from flows.messages import Messages
+from flows.compare import SCORED, State, ThemeResult, Verdict
 from flows.model import Answer, Role
+from flows.reading import Reading
 from flows.verdicts import note_of, state_of
 
 OPEN = "open"  # the kind of a theme not scored by both (a CSS class)
@@ -101,15 +101,11 @@ class View:
     counts: tuple[tuple[str, int], ...]  # (label, count), the zero ones left out
 
 
-def prepare(
-    comparison: Comparison,
-    canvas: Canvas,
-    messages: Messages,
-    language: Language,
-    *,
-    names: tuple[str, str],
-) -> View:
-    t = plain_messages(messages, language)
+def prepare(reading: Reading) -> View:
+    """What the report and the CSV show, in the reader's language."""
+    comparison, canvas, language = reading.comparison, reading.canvas, reading.language
+    names = (reading.social_name, reading.business_name)
+    t = plain_messages(reading.messages, language)
     movement = comparison.movement or {}
     cards: dict[str, Card] = {}
     for result in comparison.results:
@@ -134,7 +130,7 @@ def prepare(
     counted.append((t("report_count_open"), sum(c.kind == OPEN for c in every)))
     agenda = tuple(
         Item(topic, None if topic.item is None else cards[topic.item.theme.id])
-        for topic in topics(comparison, messages, language, Names(*names))
+        for topic in topics(comparison, reading.messages, language, reading.names)
     )
     return View(
         names=names,

@@ -92,26 +92,33 @@ def unit_of_work_sql() -> tuple[str, str]:
     return view, trigger
 
 
+def _select(columns: str, table: str, where: str, order: str = "") -> str:
+    """``SELECT columns FROM table WHERE where [ORDER BY order]``, from constants only."""
+    sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608
+    return f"{sql} ORDER BY {order}" if order else sql
+
+
 WRITE_UNIT_OF_WORK: Final = "INSERT INTO unit_of_work (payload) VALUES (?)"
 
-SELECT_PARTICIPANT: Final = f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE user_id = ?"  # noqa: S608
-SELECT_PARTNERSHIP: Final = f"SELECT {_PARTNERSHIP_COLUMNS} FROM partnerships WHERE id = ?"  # noqa: S608
-SELECT_MEMBERS: Final = (
-    f"SELECT {_MEMBER_COLUMNS} FROM members WHERE partnership_id = ? "  # noqa: S608
-    "ORDER BY joined_at, user_id"
+SELECT_PARTICIPANT: Final = _select(_PARTICIPANT_COLUMNS, "participants", "user_id = ?")
+SELECT_PARTNERSHIP: Final = _select(_PARTNERSHIP_COLUMNS, "partnerships", "id = ?")
+SELECT_MEMBERS: Final = _select(
+    _MEMBER_COLUMNS, "members", "partnership_id = ?", "joined_at, user_id"
 )
-SELECT_MEMBERSHIPS: Final = (
-    f"SELECT {_MEMBER_COLUMNS} FROM members WHERE user_id = ? "  # noqa: S608
-    "ORDER BY joined_at, partnership_id"
+SELECT_MEMBERSHIPS: Final = _select(
+    _MEMBER_COLUMNS, "members", "user_id = ?", "joined_at, partnership_id"
 )
-SELECT_ANSWERS: Final = (
-    f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE partnership_id = ? AND round = ? "  # noqa: S608
-    "ORDER BY answered_at, user_id, theme_id"
+SELECT_ANSWERS: Final = _select(
+    _ANSWER_COLUMNS,
+    "answers",
+    "partnership_id = ? AND round = ?",
+    "answered_at, user_id, theme_id",
 )
-SELECT_USER_ANSWERS: Final = (
-    f"SELECT {_ANSWER_COLUMNS} FROM answers "  # noqa: S608
-    "WHERE partnership_id = ? AND round = ? AND user_id = ? "
-    "ORDER BY answered_at, user_id, theme_id"
+SELECT_USER_ANSWERS: Final = _select(
+    _ANSWER_COLUMNS,
+    "answers",
+    "partnership_id = ? AND round = ? AND user_id = ?",
+    "answered_at, user_id, theme_id",
 )
 
 
@@ -146,15 +153,13 @@ SELECT
 SELECT_ANSWER_COUNTS: Final = (
     "SELECT user_id, count(*) FROM answers WHERE partnership_id = ? AND round = ? GROUP BY user_id"
 )
-SELECT_INVITE: Final = f"SELECT {_INVITE_COLUMNS} FROM invites WHERE token = ?"  # noqa: S608
-SELECT_INVITES: Final = (
-    f"SELECT {_INVITE_COLUMNS} FROM invites WHERE partnership_id = ? "  # noqa: S608
-    "ORDER BY created_at, token"
+SELECT_INVITE: Final = _select(_INVITE_COLUMNS, "invites", "token = ?")
+SELECT_INVITES: Final = _select(
+    _INVITE_COLUMNS, "invites", "partnership_id = ?", "created_at, token"
 )
 # Served by the partial index partnerships_by_meeting (meeting_at, id).
-SELECT_MEETINGS: Final = (
-    f"SELECT {_PARTNERSHIP_COLUMNS} FROM partnerships "  # noqa: S608
-    "WHERE meeting_at >= ? AND meeting_at < ? ORDER BY meeting_at, id"
+SELECT_MEETINGS: Final = _select(
+    _PARTNERSHIP_COLUMNS, "partnerships", "meeting_at >= ? AND meeting_at < ?", "meeting_at, id"
 )
 # Served by members_awaiting (finished_at, reminders_off, unreachable, partnership_id,
 # joined_at, user_id): the flag literals must stay literals for the index to match.

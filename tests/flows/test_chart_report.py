@@ -16,12 +16,13 @@ from html.parser import HTMLParser
 import markupsafe
 
 from flows.agenda_text import Names, topics
-from flows.canvas import Ambition, Option, Text
+from flows.canvas import Ambition, Canvas, Language, Option, Text
 from flows.chart import chart_figure, render_chart
 from flows.chat_summary import render_detail
 from flows.compare import Comparison, compare
 from flows.messages import load_messages
 from flows.model import Answer
+from flows.reading import Reading
 from flows.report import render_answers_csv, render_report_html
 from tests.flows.test_compare import (
     BUSINESS,
@@ -95,6 +96,21 @@ def comparison_17(round_: int = 1, *, ambitions: bool = True) -> Comparison:
     )
 
 
+def shown(
+    comparison: Comparison, canvas: Canvas, language: Language = "nl", **names: str
+) -> Reading:
+    """The comparison as a reader in ``language`` sees it, with ``NAMES`` unless named."""
+    chosen = names or NAMES
+    return Reading(
+        comparison,
+        canvas,
+        MESSAGES,
+        language,
+        chosen["social_name"],
+        chosen["business_name"],
+    )
+
+
 def png_size(png: bytes) -> tuple[int, int]:
     assert png.startswith(PNG_SIGNATURE)
     length, kind = struct.unpack(">I4s", png[8:16])
@@ -103,9 +119,8 @@ def png_size(png: bytes) -> tuple[int, int]:
     return width, height
 
 
-def chart_texts(comparison: Comparison, language: str = "nl", **names: str) -> list[str]:
-    names = names or NAMES
-    figure = chart_figure(comparison, CANVAS_17, language, messages=MESSAGES, **names)
+def chart_texts(comparison: Comparison, language: Language = "nl", **names: str) -> list[str]:
+    figure = chart_figure(shown(comparison, CANVAS_17, language, **names))
     found = [text.get_text() for text in figure.findobj(match=lambda a: hasattr(a, "get_text"))]
     return [text for text in found if text]
 
@@ -138,8 +153,8 @@ def test_chart_wraps_long_names_instead_of_cutting_them_short():
     name = "Stichting Werkleerbedrijf De Groene Schakel Noord-Holland"
     long = {"social_name": name, "business_name": "B"}
     short = {"social_name": "A", "business_name": "B"}
-    tall = png_size(render_chart(comparison_17(), CANVAS_17, "nl", **long))
-    low = png_size(render_chart(comparison_17(), CANVAS_17, "nl", **short))
+    tall = png_size(render_chart(shown(comparison_17(), CANVAS_17, **long)))
+    low = png_size(render_chart(shown(comparison_17(), CANVAS_17, **short)))
     assert tall[1] > low[1]
     labels = {t for t in chart_texts(comparison_17(), **long) if t.startswith("sociale")}
     assert {label.replace("\n", " ") for label in labels} == {f"sociale onderneming: {name}"}
@@ -148,7 +163,7 @@ def test_chart_wraps_long_names_instead_of_cutting_them_short():
 
 def test_chart_is_a_portrait_png_of_phone_width():
     """The chart is a PNG about a phone screen wide, taller than wide and well under 1 MB."""
-    png = render_chart(comparison_17(), CANVAS_17, "nl", **NAMES)
+    png = render_chart(shown(comparison_17(), CANVAS_17))
     width, height = png_size(png)
     assert 800 <= width <= 2000
     assert height > width
@@ -157,8 +172,8 @@ def test_chart_is_a_portrait_png_of_phone_width():
 
 def test_chart_grows_with_the_number_of_themes():
     """A canvas with more themes gives a taller chart of the same width."""
-    small = render_chart(compare(CANVAS, [], []), CANVAS, "en", **NAMES)
-    large = render_chart(comparison_17(), CANVAS_17, "en", **NAMES)
+    small = render_chart(shown(compare(CANVAS, [], []), CANVAS, "en"))
+    large = render_chart(shown(comparison_17(), CANVAS_17, "en"))
     assert png_size(small)[0] == png_size(large)[0]
     assert png_size(small)[1] < png_size(large)[1]
 
@@ -166,7 +181,7 @@ def test_chart_grows_with_the_number_of_themes():
 def test_chart_draws_names_it_cannot_spell_without_warnings():
     """An emoji in an organisation name is left out rather than drawn as a missing glyph."""
     png = render_chart(
-        comparison_17(), CANVAS_17, "nl", social_name="🌱 Groen", business_name="Bouw 🏗️ BV"
+        shown(comparison_17(), CANVAS_17, social_name="🌱 Groen", business_name="Bouw 🏗️ BV")
     )
     assert png.startswith(PNG_SIGNATURE)
 
@@ -176,7 +191,7 @@ async def test_chart_renders_in_worker_threads():
     result = comparison_17()
     pngs = await asyncio.gather(
         *(
-            asyncio.to_thread(render_chart, result, CANVAS_17, language, **NAMES)
+            asyncio.to_thread(render_chart, shown(result, CANVAS_17, language))
             for language in ("nl", "en", "nl")
         )
     )
@@ -213,16 +228,12 @@ def report(
     comparison: Comparison | None = None,
 ) -> str:
     return render_report_html(
-        comparison or comparison_17(),
-        CANVAS_A,
-        MESSAGES,
-        "nl",
+        shown(comparison or comparison_17(), CANVAS_A),
         facilitator=facilitator,
         chart_png=PNG_SIGNATURE + png,
         generated_at=datetime(2026, 11, 2, 14, 5, tzinfo=UTC),
         meeting_at=datetime(2026, 11, 9, 10, 0, tzinfo=UTC),
         incomplete=incomplete,
-        **NAMES,
     ).decode("utf-8")
 
 
@@ -296,7 +307,7 @@ def test_report_lists_exactly_the_chat_summarys_agenda_in_its_order():
     assert titles == [topic.title for topic in found]
     assert titles[0] == "Ambities"
     assert len(titles) == comparison.agenda_size
-    detail = render_detail(comparison, CANVAS_A, MESSAGES, "nl", **NAMES)
+    detail = render_detail(shown(comparison, CANVAS_A))
     places = [
         detail.index(f"<b>{n}. {html.escape(t, quote=False)}</b>") for n, t in enumerate(titles, 1)
     ]
@@ -394,7 +405,7 @@ def read_csv(data: bytes, delimiter: str) -> list[list[str]]:
 def test_csv_has_a_row_per_partner_and_theme_with_round_role_and_state():
     """Each theme has one row per partner, with the round, the role, the organisation and the
     state of the answer; ambitions come first."""
-    data = render_answers_csv(comparison_17(round_=3), CANVAS_A, "en", messages=MESSAGES, **NAMES)
+    data = render_answers_csv(shown(comparison_17(round_=3), CANVAS_A, "en"))
     header, *rows = read_csv(data, ",")
     assert header == [
         "Round",
@@ -438,7 +449,7 @@ def test_csv_has_a_row_per_partner_and_theme_with_round_role_and_state():
 
 def test_csv_tells_skipped_not_yet_relevant_and_unanswered_apart():
     """The state column says which answers were skipped, not yet relevant or not given yet."""
-    data = render_answers_csv(comparison_17(), CANVAS_17, "nl", messages=MESSAGES, **NAMES)
+    data = render_answers_csv(shown(comparison_17(), CANVAS_17))
     _, *rows = read_csv(data, ";")
     state = {(row[5], row[1]): row[8] for row in rows}
     assert state[IDS_17[4], "sociale onderneming"] == "overgeslagen"
@@ -456,9 +467,7 @@ def test_csv_neutralises_formula_injection():
         answers(SOCIAL, {"trust": 5}, {"trust": '=HYPERLINK("http://x")'}),
         answers(BUSINESS, {"trust": 1}, {"trust": "@SUM(A1)"}),
     )
-    data = render_answers_csv(
-        result, CANVAS, "nl", messages=MESSAGES, social_name="+31 Zorg", business_name="-Bouw"
-    )
+    data = render_answers_csv(shown(result, CANVAS, social_name="+31 Zorg", business_name="-Bouw"))
     _, *rows = read_csv(data, ";")
     social, business = (row for row in rows if row[5] == "trust")
     assert social[11] == '\'=HYPERLINK("http://x")'
@@ -480,16 +489,12 @@ def test_report_agenda_item_carries_the_themes_next_step():
         answers(BUSINESS, {IDS_17[0]: 1, IDS_17[6]: 1}),
     )
     page = render_report_html(
-        comparison,
-        canvas,
-        MESSAGES,
-        "nl",
+        shown(comparison, canvas),
         facilitator=False,
         chart_png=PNG_SIGNATURE,
         generated_at=datetime(2026, 11, 2, 14, 5, tzinfo=UTC),
         meeting_at=None,
         incomplete=False,
-        **NAMES,
     ).decode("utf-8")
     assert page.count("Mogelijke volgende stap") == 2  # two themes on the agenda
     assert page.count("Leg afspraken vast in een &lt;overleg&gt;.") == 1
@@ -519,7 +524,7 @@ def test_csv_ambition_rows_tell_a_skip_from_no_answer_yet():
         answers(SOCIAL, {"depth_now": None, "impact": 2}),
         answers(BUSINESS, {"depth_now": 2}),
     )
-    data = render_answers_csv(result, CANVAS_A, "nl", messages=MESSAGES, **NAMES)
+    data = render_answers_csv(shown(result, CANVAS_A))
     _, *rows = read_csv(data, ";")
     state = {(row[5], row[1]): row[8:11] for row in rows[:4]}
     assert state["depth_now", "sociale onderneming"] == ["overgeslagen", "", ""]

@@ -16,6 +16,7 @@ from flows.chat_summary import (
 )
 from flows.compare import Comparison, compare
 from flows.messages import escape, load_messages
+from flows.reading import Reading
 from tests.flows.planted import (
     BUSINESS,
     BUSINESS_NAME,
@@ -54,14 +55,25 @@ def pair(
 PLANTED = pair(PLANTED_SOCIAL, PLANTED_BUSINESS, (PLANTED_NOTES_SOCIAL, PLANTED_NOTES_BUSINESS))
 
 
-def first(comparison: Comparison, language: Language = "nl", **names: str) -> str:
-    return first_message(
-        comparison, CANVAS_V2, MESSAGES, language, **(names or NAMES), detail_button=True
+def shown(comparison: Comparison, language: Language = "nl", **names: str) -> Reading:
+    """The comparison as a reader in ``language`` sees it, with ``NAMES`` unless named."""
+    chosen = names or NAMES
+    return Reading(
+        comparison,
+        CANVAS_V2,
+        MESSAGES,
+        language,
+        chosen["social_name"],
+        chosen["business_name"],
     )
 
 
+def first(comparison: Comparison, language: Language = "nl", **names: str) -> str:
+    return first_message(shown(comparison, language, **names), detail_button=True)
+
+
 def detail(comparison: Comparison, language: Language = "nl", **names: str) -> str:
-    return render_detail(comparison, CANVAS_V2, MESSAGES, language, **(names or NAMES))
+    return render_detail(shown(comparison, language, **names))
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
@@ -204,9 +216,7 @@ def test_the_first_message_shows_what_moved_since_the_previous_round() -> None:
 
 def test_an_interim_first_message_says_so_and_offers_no_detail() -> None:
     """An incomplete round's first message opens with a warning and promises the summary later."""
-    text = first_message(
-        PLANTED, CANVAS_V2, MESSAGES, "nl", **NAMES, incomplete=True, detail_button=False
-    )
+    text = first_message(shown(PLANTED), incomplete=True, detail_button=False)
     assert text.startswith("⚠️ <b>Tussenstand:</b>")
     assert "zodra jullie allebei klaar zijn" in text
     assert visible_length(text) <= FIRST_LIMIT
@@ -226,9 +236,7 @@ def test_with_long_names_the_top_three_still_name_both_sides_in_full_sentences()
         "business_name": "Van Dijk Logistiek en Transport B.V.",
     }
     lead = "🎉 Jullie zijn allebei klaar: " + " en ".join(names.values()) + ". Tot zo."
-    text = first_message(
-        PLANTED, CANVAS_V2, MESSAGES, "nl", **names, lead=lead, detail_button=True
-    )
+    text = first_message(shown(PLANTED, **names), lead=lead, detail_button=True)
     assert visible_length(text) <= FIRST_LIMIT
     lines = [line for line in text.splitlines() if re.match(r"^\S+ [23]\. <b>", line)]
     assert len(lines) == 2

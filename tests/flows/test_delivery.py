@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flows.actions import Button, Send, SendDocument, SendPhoto
-from flows.canvas import Canvas, Language
-from flows.compare import Comparison
+from flows.canvas import Language
 from flows.delivery import Combined, DetailKeyboard, Summaries
 from flows.messages import load_messages
 from flows.model import Member, Partnership, Role
+from flows.reading import Reading
 from storage.sqlite import SqliteRepository
 from tests.flows.planted import BUSINESS, BUSINESS_NAME, CANVAS_V2, SOCIAL, SOCIAL_NAME
 from tests.flows.test_chat_summary import PLANTED
@@ -19,7 +19,7 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 FACILITATOR = 3
 
 
-def fake_chart(comparison: Comparison, canvas: Canvas, language: Language, **_: str) -> bytes:
+def fake_chart(reading: Reading) -> bytes:
     return b"\x89PNG fake"
 
 

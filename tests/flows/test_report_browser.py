@@ -22,6 +22,7 @@ from flows.canvas import Canvas
 from flows.chart import render_chart
 from flows.compare import Comparison, compare
 from flows.messages import load_messages
+from flows.reading import Reading
 from flows.report import render_report_html
 from tests.flows.test_chart_report import (
     AMBITION_BUSINESS,
@@ -126,18 +127,14 @@ def test_report_fits_a_phone_screen_without_sideways_scrolling(tmp_path: Path):
     """On a 390-pixel screen the report with long names and notes is no wider than the screen."""
     browser = chromium()
     comparison, canvas = long_comparison()
-    png = render_chart(comparison, canvas, "nl", **LONG_NAMES)
+    reading = Reading(comparison, canvas, load_messages(), "nl", **LONG_NAMES)
     page = render_report_html(
-        comparison,
-        canvas,
-        load_messages(),
-        "nl",
+        reading,
         facilitator=True,
-        chart_png=png,
+        chart_png=render_chart(reading),
         generated_at=datetime(2026, 11, 2, 14, 5, tzinfo=UTC),
         meeting_at=None,
         incomplete=False,
-        **LONG_NAMES,
     ).decode("utf-8")
     (tmp_path / "report.html").write_text(page, encoding="utf-8")
     probe = tmp_path / "probe.html"
