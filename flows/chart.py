@@ -276,11 +276,12 @@ def _scores(ax: Axes, layout: _Layout, t: Plain) -> None:
 def _unscored(ax: Axes, y: float, result: ThemeResult, t: Plain) -> None:
     """Each answer without a score as a hollow marker with its state ("skipped") in words:
     the social enterprise's on the left, the business's on the right, unless the other
-    partner's score sits there."""
+    partner's score sits on that half (a neutral 3 leaves room on either side only to the
+    right: the longest words, "nog niet aan de orde", reach the middle from the left)."""
     a, b = result.social_score, result.business_score
     sides = (
-        (result.social_state, SOCIAL_COLOUR, "o", b is None or b >= 3),
-        (result.business_state, BUSINESS_COLOUR, "s", a is not None and a >= 3),
+        (result.social_state, SOCIAL_COLOUR, "o", b is None or b >= 4),
+        (result.business_state, BUSINESS_COLOUR, "s", a is not None and a >= 4),
     )
     for state, colour, marker, left in sides:
         if state is State.SCORED:

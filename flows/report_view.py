@@ -123,11 +123,14 @@ def prepare(reading: Reading) -> View:
         )
         for phase in canvas.phases
     )
-    every = list(cards.values())
     counted = [
         (t(f"report_count_{verdict.value}"), comparison.counts[verdict]) for verdict in SCORED
     ]
-    counted.append((t("report_count_open"), sum(c.kind == OPEN for c in every)))
+    # Not scored by both, told apart as the chat tells them: not yet relevant, skipped, open.
+    counted += [
+        (t(f"summary_verdict_{verdict.value}"), comparison.counts[verdict])
+        for verdict in (Verdict.NOT_YET, Verdict.SKIPPED, Verdict.INCOMPLETE)
+    ]
     agenda = tuple(
         Item(topic, None if topic.item is None else cards[topic.item.theme.id])
         for topic in topics(comparison, reading.messages, language, reading.names)
@@ -154,12 +157,9 @@ def _card(
 ) -> Card:
     theme = result.theme
     kind_ = kind(result)
-    if kind_ == OPEN:
-        outcome = t("report_outcome_open")
-    else:
-        outcome = t(f"summary_verdict_{kind_}")
-        if result.verdict is Verdict.MISMATCH:
-            outcome = t("summary_gap", verdict=outcome, gap=result.gap)
+    outcome = t(f"summary_verdict_{result.verdict.value}")
+    if result.verdict is Verdict.MISMATCH:
+        outcome = t("summary_gap", verdict=outcome, gap=result.gap)
 
     def side(role: Role, answer: Answer | None, name: str, change: int | None) -> Side:
         state = state_of(answer)

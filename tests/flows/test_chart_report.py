@@ -353,7 +353,8 @@ def test_report_has_no_wide_table_and_prints_on_a4():
 
 
 def test_report_names_each_state_of_an_answer():
-    """A skip, 'not yet relevant' and an open theme each show in words in the theme's card."""
+    """A skip, 'not yet relevant' and an open theme each show in words in the theme's card,
+    and its outcome and the counts tell them apart as the chat summary does."""
     page = report()
 
     def card(theme_id: str) -> str:
@@ -363,7 +364,10 @@ def test_report_names_each_state_of_an_answer():
     assert "nog niet aan de orde" in card(NOT_YET_THEME)
     assert "overgeslagen" in card(IDS_17[4])
     assert "nog niet beantwoord" in card(UNANSWERED_THEME)
-    assert "Niet door allebei gescoord" in card(UNANSWERED_THEME)
+    assert "Nog open" in card(UNANSWERED_THEME)
+    assert "Nog niet aan de orde" in card(NOT_YET_THEME)
+    assert "Overgeslagen" in card(IDS_17[4])
+    assert "Niet door allebei gescoord" not in page
 
 
 def test_report_says_so_when_there_are_no_shared_strengths():
