@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.actions import Send
+from flows.actions import Send, SendDocument, SendLong, SendPhoto
 from flows.events import Command
 from flows.journey import Journey
 from flows.model import Answer, Changes, Role
@@ -294,3 +294,25 @@ async def test_a_new_round_tells_each_member_in_their_language_without_a_read_ea
     await social.command(Command.NEWROUND)
     assert "Round 2 has started" in texts_to(social.replies, BUSINESS)
     assert reads == []
+
+
+async def test_during_a_new_round_the_summary_commands_give_the_last_complete_round(
+    social: Person, business: Person
+) -> None:
+    """While round 2 is open, /summary, its detail button, /report and /csv show round 1,
+    labelled with its number."""
+    await _both_done(social, business)
+    await social.command(Command.NEWROUND)
+    await answer_all(social, score=3)
+    label = "Samenvatting van ronde 1; ronde 2 loopt nog."
+    await business.command(Command.SUMMARY)
+    assert label in business.text()
+    assert any(isinstance(a, SendPhoto) for a in business.replies)
+    assert "komt zodra iedereen klaar is" not in business.text()
+    await business.tap(business.button("d:"))
+    assert any(isinstance(a, SendLong) for a in business.replies)
+    for command, extension in ((Command.REPORT, ".html"), (Command.CSV, ".csv")):
+        await social.command(command)
+        assert label in social.text()
+        [document] = [a for a in social.replies if isinstance(a, SendDocument)]
+        assert document.filename.endswith(extension)
