@@ -112,11 +112,19 @@ async def new_round(j: Journey, s: Session, _: str) -> None:
     s.partnership = new
     s.reopen(partnership.id)  # a targeted update: never writes back a member erased meanwhile
     for member in combined.members:
-        if member.user_id != s.user_id:
-            language = await j.language_in(s, member.user_id)
+        if member.user_id == s.user_id:
+            continue
+        language = await j.language_in(s, member.user_id)
+        if member.role.answers:
             text = j.texts.messages("newround_started", language, round=new.round)
             s.replies.append(Send(member.user_id, text, continue_keyboard(j.texts, language)))
+        else:  # a facilitator answers nothing: only told what comes
+            text = j.texts.messages("newround_started_facilitator", language, round=new.round)
+            s.replies.append(Send(member.user_id, text))
     s.answers = {}
+    if not me.role.answers:  # no question to show: the idle line would only repeat this
+        s.say(s.t("newround_started_facilitator", round=new.round))
+        return
     s.say(s.t("newround_started", round=new.round))
     j.fire(s, Trigger.RESUMED)
 

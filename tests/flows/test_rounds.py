@@ -14,8 +14,10 @@ from storage.sqlite import SqliteRepository
 from tests.flows.conftest import Person, texts_to
 from tests.flows.test_journey import (
     BUSINESS,
+    FACILITATOR,
     SOCIAL,
     answer_all,
+    finish_with_facilitator,
     join,
     start_partnership,
 )
@@ -316,3 +318,26 @@ async def test_during_a_new_round_the_summary_commands_give_the_last_complete_ro
         assert label in social.text()
         [document] = [a for a in social.replies if isinstance(a, SendDocument)]
         assert document.filename.endswith(extension)
+
+
+async def test_a_new_round_tells_the_facilitator_the_partners_answer_again(
+    social: Person, business: Person, journey: Journey
+) -> None:
+    """The facilitator hears that the partners answer again, with no button to answer; a
+    facilitator who starts the round gets that one message too."""
+    facilitator = await finish_with_facilitator(
+        social, business, journey, {1: (2, 2), 2: (2, 2), 3: (2, 2)}
+    )
+    await social.command(Command.NEWROUND)
+    [told] = [a for a in social.replies if isinstance(a, Send) and a.chat_id == FACILITATOR]
+    assert "de partners vullen het canvas opnieuw in" in told.text
+    assert "jullie vullen" not in told.text
+    assert told.keyboard == ()
+    await business.tap("g")
+    for person in (social, business):
+        await answer_all(person, score=4)
+    await facilitator.command(Command.NEWROUND)
+    mine = [a for a in facilitator.replies if isinstance(a, Send) and a.chat_id == FACILITATOR]
+    assert [a.text.split(":")[0] for a in mine] == ["🔁 Ronde 3 is begonnen"]
+    assert "de partners vullen" in mine[0].text
+    assert mine[0].keyboard == ()
