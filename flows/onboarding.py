@@ -62,8 +62,9 @@ async def choose_language(j: Journey, s: Session, _: str) -> None:
 
 
 async def language_chosen(j: Journey, s: Session, tap: LanguageTap) -> None:
+    """The language, then the step's prompt in it; the machine confirms where no welcome or
+    first question already shows it."""
     s.language = tap.language
-    s.replies.append(Notice(s.t("language_set")))
     j.fire(s, Trigger.LANGUAGE_CHOSEN)
 
 
