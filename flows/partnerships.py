@@ -89,7 +89,10 @@ async def meeting(j: Journey, s: Session, argument: str) -> None:
     s.changes.partnerships.append(s.partnership)
     local = when.strftime("%d-%m-%Y %H:%M")
     hours = int(j.momentum_settings.briefing_lead.total_seconds() // 3600)
-    s.say(s.t("meeting_set", when=local, hours=hours))
+    # The briefing before the meeting goes to the facilitator: tell them so in the second
+    # person; a partner who sets it (no facilitator) hears only of the reminders.
+    key = "meeting_set_facilitator" if s.me.role is Role.FACILITATOR else "meeting_set"
+    s.say(s.t(key, when=local, hours=hours))
     for member in s.members:
         if member.user_id != s.user_id:
             language = await j.language_of(member.user_id)

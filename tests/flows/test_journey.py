@@ -332,7 +332,7 @@ async def test_facilitator_invite_never_answers(
     assert match
     facilitator = Person(journey, FACILITATOR)
     await facilitator.command(Command.START, match.group(1))  # a facilitator names nothing
-    assert "begeleidt" in facilitator.text()
+    assert "Welkom, begeleider" in facilitator.text()
     assert not [b for b in facilitator.buttons() if b.data and b.data.startswith("a:")]
     [membership] = await repo.memberships(FACILITATOR)
     assert membership.role is Role.FACILITATOR
