@@ -9,9 +9,11 @@ import pytest
 from flows.actions import Send, SendDocument, SendLong, SendPhoto
 from flows.events import Command
 from flows.journey import Journey
+from flows.messages import Messages
 from flows.model import Answer, Changes, Role
 from storage.sqlite import SqliteRepository
-from tests.flows.conftest import Person, texts_to
+from tests.flows.conftest import Clock, Person, texts_to
+from tests.flows.planted import CANVAS_V2
 from tests.flows.test_journey import (
     BUSINESS,
     FACILITATOR,
@@ -341,3 +343,27 @@ async def test_a_new_round_tells_the_facilitator_the_partners_answer_again(
     assert [a.text.split(":")[0] for a in mine] == ["🔁 Ronde 3 is begonnen"]
     assert "de partners vullen" in mine[0].text
     assert mine[0].keyboard == ()
+
+
+async def test_review_numbers_the_ambitions_as_their_buttons_and_counts_skips_apart(
+    repo: SqliteRepository, messages: Messages, clock: Clock
+) -> None:
+    """/review lists the ambitions with the numbers their buttons carry, and its title says
+    how many questions were answered and how many skipped."""
+    journey = Journey(repo, CANVAS_V2, messages, clock=clock)
+    person = Person(journey, SOCIAL)
+    await person.command(Command.START)
+    await person.say("De Korrel")
+    await person.tap(f"o:{Role.SOCIAL.value}")
+    skip = CANVAS_V2.themes[1].id
+    for _ in CANVAS_V2.questions:
+        question = person.button("a:").split(":")[3]
+        await person.tap(_scored(person, "s" if question == skip else 1))
+    await person.command(Command.REVIEW)
+    total = len(CANVAS_V2.questions)
+    assert f"({total - 1} van {total} vragen beantwoord, 1 overgeslagen)" in person.text()
+    for number, ambition in enumerate(CANVAS_V2.ambitions, start=1):
+        title = ambition.title("nl")
+        assert f"{number}. <b>{title}</b>:" in person.text()
+        assert f"✏️ {number}. {title}" in [b.label for b in person.buttons()]
+    assert "• <b>" not in person.text()
