@@ -125,12 +125,26 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
         "source": [S.ORGANISATION, S.ROLE, *_SETTLED],
         "dest": S.ORGANISATION,
     },
-    *_settling(T.LANGUAGE_CHOSEN, S.LANGUAGE, "has_joined"),
-    {"trigger": T.LANGUAGE_CHOSEN.value, "source": S.LANGUAGE, "dest": S.ORGANISATION},
-    {"trigger": T.LANGUAGE_CHOSEN.value, "source": [S.ORGANISATION, S.ROLE], "dest": "="},
+    # The language, chosen when asked, or any time with /language: even before /start (then
+    # the welcome follows in it), and mid-canvas (then the open question again, in it).
     {
         "trigger": T.LANGUAGE_CHOSEN.value,
-        "source": _SETTLED,
+        "source": S.NEW,
+        "dest": S.ORGANISATION,
+        "before": ["creating", "greet"],
+    },
+    *_settling(T.LANGUAGE_CHOSEN, S.LANGUAGE, "has_joined"),
+    {"trigger": T.LANGUAGE_CHOSEN.value, "source": S.LANGUAGE, "dest": S.ORGANISATION},
+    {
+        "trigger": T.LANGUAGE_CHOSEN.value,
+        "source": [S.ORGANISATION, S.ROLE, S.NOTE],
+        "dest": "=",
+        "before": "confirm_language",
+    },
+    *_settling(T.LANGUAGE_CHOSEN, [S.ANSWERING, S.REVISIT], before="confirm_language"),
+    {
+        "trigger": T.LANGUAGE_CHOSEN.value,
+        "source": [S.DONE, S.IDLE],
         "dest": None,
         "after": "confirm_language",
     },

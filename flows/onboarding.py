@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from flows import review
 from flows.actions import ContinueTap, LanguageTap, Notice, RoleTap, Send, SendLinked
+from flows.canvas import Language
 from flows.events import Command
 from flows.machine import Trigger
 from flows.model import Invite, Member, Partnership, Role
@@ -62,8 +63,9 @@ async def choose_language(j: Journey, s: Session, _: str) -> None:
 
 
 async def language_chosen(j: Journey, s: Session, tap: LanguageTap) -> None:
+    """The language, then the step's prompt in it; the machine confirms where no welcome or
+    first question already shows it."""
     s.language = tap.language
-    s.replies.append(Notice(s.t("language_set")))
     j.fire(s, Trigger.LANGUAGE_CHOSEN)
 
 
@@ -119,13 +121,19 @@ async def _join_as_facilitator(j: Journey, s: Session, invite: Invite) -> None:
     s.context = {}
     member = await _join(j, s, invite, str(s.t("facilitator_label")))
     s.say(s.t("welcome_facilitator", header=s.header()))
+    s.welcomed = True
     j.fire(s, Trigger.JOINED)
     partnership = s.partnership
     if partnership is None:
         return
     combined = await j.summaries.combine(partnership)
     if combined.complete:
-        s.replies.extend(await j.summaries.for_readers(combined, [(member, s.language)]))
+
+        def both_done(language: Language) -> str:
+            return j.texts.messages("facilitator_both_done", language)
+
+        readers = [(member, s.language)]
+        s.replies.extend(await j.summaries.for_readers(combined, readers, lead=both_done))
 
 
 async def role_chosen(j: Journey, s: Session, tap: RoleTap) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from flows import partnerships
 from flows.actions import Button, DetailTap, Keyboard, Notice, SendLong, Tap
 from flows.canvas import Language
 from flows.compare import Verdict
@@ -118,14 +119,14 @@ def detail_keyboard(messages: Messages) -> Callable[[Combined, Language], Keyboa
 
 
 async def show_detail(j: Journey, s: Session, tap: DetailTap) -> None:
-    """The whole summary, for a member, of the current round once both partners are done."""
+    """The whole summary, for a member, of the last round both partners finished."""
     partnership = await j.repo.partnership(tap.partnership_id)
     members = await j.repo.members(tap.partnership_id) if partnership else []
     if partnership is None or not any(m.user_id == s.user_id for m in members):
         s.replies.append(Notice(s.t("stale_button")))
         return
-    combined = await j.summaries.combine(partnership)
-    if partnership.round != tap.round or not combined.complete:
+    combined = await partnerships.latest_summary(j, partnership)
+    if combined.partnership.round != tap.round or not combined.complete:
         s.replies.append(Notice(s.t("detail_outdated")))
         return
     s.replies.append(j.summaries.detail(combined, s.user_id, s.language))

@@ -10,11 +10,13 @@ from flows import onboarding
 from flows.actions import Notice, Send, StopRemindersTap, Tap
 from flows.events import Command
 from flows.machine import Trigger
-from flows.model import Role
+from flows.model import Partnership, Role
 from flows.momentum import parse_meeting
 from flows.session import Session, continue_keyboard
 
 if TYPE_CHECKING:
+    from flows.canvas import Language
+    from flows.delivery import Combined
     from flows.journey import CommandHandler, Journey, TapHandler
 
 
@@ -87,7 +89,10 @@ async def meeting(j: Journey, s: Session, argument: str) -> None:
     s.changes.partnerships.append(s.partnership)
     local = when.strftime("%d-%m-%Y %H:%M")
     hours = int(j.momentum_settings.briefing_lead.total_seconds() // 3600)
-    s.say(s.t("meeting_set", when=local, hours=hours))
+    # The briefing before the meeting goes to the facilitator: tell them so in the second
+    # person; a partner who sets it (no facilitator) hears only of the reminders.
+    key = "meeting_set_facilitator" if s.me.role is Role.FACILITATOR else "meeting_set"
+    s.say(s.t(key, when=local, hours=hours))
     for member in s.members:
         if member.user_id != s.user_id:
             language = await j.language_of(member.user_id)
@@ -110,11 +115,19 @@ async def new_round(j: Journey, s: Session, _: str) -> None:
     s.partnership = new
     s.reopen(partnership.id)  # a targeted update: never writes back a member erased meanwhile
     for member in combined.members:
-        if member.user_id != s.user_id:
-            language = await j.language_in(s, member.user_id)
+        if member.user_id == s.user_id:
+            continue
+        language = await j.language_in(s, member.user_id)
+        if member.role.answers:
             text = j.texts.messages("newround_started", language, round=new.round)
             s.replies.append(Send(member.user_id, text, continue_keyboard(j.texts, language)))
+        else:  # a facilitator answers nothing: only told what comes
+            text = j.texts.messages("newround_started_facilitator", language, round=new.round)
+            s.replies.append(Send(member.user_id, text))
     s.answers = {}
+    if not me.role.answers:  # no question to show: the idle line would only repeat this
+        s.say(s.t("newround_started_facilitator", round=new.round))
+        return
     s.say(s.t("newround_started", round=new.round))
     j.fire(s, Trigger.RESUMED)
 
@@ -146,22 +159,52 @@ async def csv(j: Journey, s: Session, argument: str) -> None:
     await _summary_command(j, s, Command.CSV)
 
 
+async def latest_summary(j: Journey, partnership: Partnership) -> Combined:
+    """The round's summary once both partners are done; while a new round is under way, the
+    last complete round's (its ``partnership.round`` says which); else the incomplete round."""
+    combined = await j.summaries.combine(partnership)
+    previous = partnership.round - 1
+    if combined.complete or previous < 1 or partnership.summary_round < previous:
+        return combined
+    # The members were reopened for the new round; the previous round's summary went out,
+    # so both had finished it.
+    before = await j.summaries.combine(replace(partnership, round=previous))
+    return replace(before, complete=True)
+
+
 async def _summary_command(j: Journey, s: Session, command: Command) -> None:
-    """/summary, /report and /csv: only once both partners are done."""
-    me = s.me
-    if s.partnership is None or me is None:
+    """/summary, /report and /csv: once both partners are done; during a new round, of the
+    last complete round, labelled as such."""
+    me, partnership = s.me, s.partnership
+    if partnership is None or me is None:
         s.say(s.t("review_nothing"))
         return
-    combined = await j.summaries.combine(s.partnership)
+    combined = await latest_summary(j, partnership)
     if not combined.complete:
         waiting = [
             m.organisation for m in combined.members if m.role.answers and m.finished_at is None
         ]
         s.say(s.t("summary_waiting", header=s.header(), waiting=", ".join(waiting) or "…"))
         return
+    shown = combined.partnership.round
+    label = None
+    if shown < partnership.round:
+        label = j.texts.messages(
+            "summary_of_previous_round", s.language, shown=shown, round=partnership.round
+        )
     if command is Command.SUMMARY:
-        s.replies.extend(await j.summaries.for_readers(combined, [(me, s.language)]))
-    elif command is Command.REPORT:
+        opening = label
+
+        def lead(_: Language) -> str:
+            return opening or ""
+
+        readers = [(me, s.language)]
+        led = lead if label else None
+        s.replies.extend(await j.summaries.for_readers(combined, readers, lead=led))
+        return
+    if label:
+        s.say(label)
+    if command is Command.REPORT:
         s.replies.append(await j.summaries.report(combined, me, s.language))
     else:
         s.replies.append(j.summaries.csv(combined, me, s.language))

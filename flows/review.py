@@ -54,11 +54,18 @@ async def review(j: Journey, s: Session, _: str) -> None:
         s.say(s.t("review_empty"))
         return
     canvas = s.texts.canvas
+    # Answered: given a place or marked not yet relevant; a skip is counted apart.
+    skipped = sum(
+        1
+        for a in s.answers.values()
+        if a.theme_id in canvas.question_ids and a.score is None and not a.not_yet
+    )
     title = s.t(
-        "review_title",
+        "review_title_skipped" if skipped else "review_title",
         header=s.header(),
-        answered=s.answered_count(),
+        answered=s.answered_count() - skipped,
         total=len(canvas.questions),
+        skipped=skipped,
     )
     blocks = [title, *_ambition_lines(s), *_theme_lines(s)]
     s.replies.append(SendLong(s.user_id, tuple(blocks)))
@@ -96,7 +103,12 @@ def _ambition_lines(s: Session) -> list[Markup]:
         answer = s.answers.get(ambition.id)
         if answer is not None:
             picked = _in_words(s, ambition, answer)
-            line = s.t("review_ambition_line", title=ambition.title(s.language), choice=picked)
+            line = s.t(
+                "review_ambition_line",
+                number=s.texts.canvas.number(ambition.id),
+                title=ambition.title(s.language),
+                choice=picked,
+            )
             lines.append(_with_note(s, line, answer))
     return lines
 

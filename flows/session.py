@@ -28,6 +28,8 @@ class Session(Staging):
     # The question just answered by a tap on the live card: the next question replaces it.
     card_after: Question | None = None
     forget: bool = False  # erase the person's data instead of storing this update
+    # A facilitator welcomed in this update: the welcome says what the idle line would.
+    welcomed: bool = False
     # The client told us a language we speak (Telegram's language_code): no need to ask it.
     language_hinted: bool = False
 
@@ -230,6 +232,8 @@ class Session(Staging):
         )
 
     def on_enter_IDLE(self, *_: object) -> None:  # noqa: N802
+        if self.welcomed:
+            return
         me = self.me
         if me is not None and me.role is Role.FACILITATOR:
             partners = [m for m in self.members if m.role.answers]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from flows.actions import SendDocument, SendLong, SendPhoto
+from flows.actions import Send, SendDocument, SendLong, SendPhoto
 from flows.events import Command
 from flows.journey import Journey
 from flows.model import Role
@@ -97,7 +97,40 @@ async def test_a_facilitator_joining_after_both_finished_gets_the_summary_at_onc
     assert all(a.chat_id == FACILITATOR for a in replies if isinstance(a, SendPhoto))
     assert "De Korrel" in facilitator.text()
     assert "als beide partners klaar" not in facilitator.text()
-    assert "Beide partners zijn klaar" in facilitator.text()
+    assert "Beide partners zijn al klaar" in facilitator.text()
+
+
+async def test_a_facilitator_who_joins_gets_one_welcome_not_also_the_idle_line(
+    journey: Journey,
+) -> None:
+    """Joining by link gives the facilitator their welcome and no second, overlapping
+    "you are facilitating" line; later updates still show that line."""
+    social = Person(journey, SOCIAL)
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    facilitator = Person(journey, FACILITATOR)
+    await facilitator.command(Command.START, facilitator_token(social))
+    mine = [a for a in facilitator.replies if isinstance(a, Send) and a.chat_id == FACILITATOR]
+    assert len(mine) == 1
+    assert "Welkom, begeleider" in mine[0].text
+    await facilitator.command(Command.RESUME)
+    assert "Je begeleidt" in facilitator.text()
+
+
+async def test_the_meeting_confirmation_speaks_to_who_set_it(journey: Journey) -> None:
+    """A facilitator setting the meeting hears that they get the summary; a partner setting it
+    without a facilitator is promised no facilitator at all."""
+    social = Person(journey, SOCIAL)
+    await start_partnership(social, "De Korrel", Role.SOCIAL)
+    link = facilitator_token(social)
+    await social.command(Command.MEETING, "05-11-2026 14:00")
+    assert "Gesprek gepland" in social.text()
+    assert "begeleider" not in social.text()
+    facilitator = Person(journey, FACILITATOR)
+    await facilitator.command(Command.START, link)
+    await facilitator.command(Command.MEETING, "06-11-2026 14:00")
+    mine = texts_to(facilitator.replies, FACILITATOR)
+    assert "krijg je de samenvatting en het verslag" in mine
+    assert "krijgt de begeleider" not in mine
 
 
 async def test_a_facilitator_starts_a_partnership_with_a_link_per_role(

@@ -8,11 +8,13 @@ import re
 import pytest
 
 from bot.callback import pack
-from flows.actions import Edit, Notice, Send, SendDocument, SendPhoto
+from flows import journey as journey_module
+from flows.actions import Edit, LanguageTap, Notice, Send, SendDocument, SendPhoto
 from flows.events import Command
 from flows.journey import Journey
-from flows.machine import Step
+from flows.machine import Step, Trigger
 from flows.model import Role
+from flows.session import Session
 from storage.sqlite import SqliteRepository
 from tests.flows.conftest import Clock, JourneyFactory, Person, texts_to
 
@@ -330,7 +332,7 @@ async def test_facilitator_invite_never_answers(
     assert match
     facilitator = Person(journey, FACILITATOR)
     await facilitator.command(Command.START, match.group(1))  # a facilitator names nothing
-    assert "begeleidt" in facilitator.text()
+    assert "Welkom, begeleider" in facilitator.text()
     assert not [b for b in facilitator.buttons() if b.data and b.data.startswith("a:")]
     [membership] = await repo.memberships(FACILITATOR)
     assert membership.role is Role.FACILITATOR
@@ -349,7 +351,6 @@ def test_the_committed_diagram_matches_the_machine() -> None:
 def test_every_declared_callback_and_condition_is_a_session_method() -> None:
     """The machine names callbacks and conditions as text: each must exist on Session."""
     from flows.machine import STATES, TRANSITIONS
-    from flows.session import Session
 
     names = {name for state in STATES for name in state["on_enter"]}
     for transition in TRANSITIONS:
@@ -501,9 +502,16 @@ async def test_retention_purges_partnerships_idle_for_a_year(
 
 
 async def test_an_event_invalid_in_its_step_saves_nothing(
-    social: Person, repo: SqliteRepository
+    social: Person, repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A language button tapped before the welcome is refused and stores no participant."""
+    """A trigger the step has no transition for is refused with a hint, and what its handler
+    staged (here a first contact's participant) is not stored."""
+
+    async def switch_first(j: Journey, s: Session, _: object) -> None:
+        s.say("staged")
+        j.fire(s, Trigger.SWITCHED)  # only from a settled step, never for someone new
+
+    monkeypatch.setitem(journey_module.TAPS, LanguageTap, switch_first)
     await social.tap("l:en")
     assert [type(a) for a in social.replies] == [Notice, Send]
     assert await repo.participant(SOCIAL) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.actions import Notice
 from flows.events import Command
 from flows.journey import Journey
 from flows.machine import Step
@@ -76,3 +77,40 @@ async def test_the_language_command_still_changes_the_language(journey: Journey)
     await person.command(Command.LANGUAGE)
     await person.tap(person.button("l:en"))
     assert "name of your organisation" in person.text()
+
+
+async def test_choosing_a_language_before_start_welcomes_in_it(
+    journey: Journey, repo: SqliteRepository
+) -> None:
+    """/language as the very first message: the tap sets the language and welcomes in it,
+    and /start then goes on in that language."""
+    person = Person(journey, SOCIAL)
+    await person.command(Command.LANGUAGE)
+    await person.tap(person.button("l:en"))
+    assert "use the buttons" not in person.text().lower()
+    assert not any(isinstance(a, Notice) for a in person.replies)
+    assert "Welcome" in person.text()
+    assert "name of your organisation" in person.text()
+    await person.command(Command.START)
+    assert "name of your organisation" in person.text()
+    stored = await repo.participant(SOCIAL)
+    assert stored is not None
+    assert (stored.state, stored.language) == (Step.ORGANISATION.value, "en")
+
+
+async def test_a_language_change_mid_canvas_confirms_once_and_asks_the_open_question(
+    journey: Journey,
+) -> None:
+    """/language while a question is open: one confirmation, then that question in the new
+    language with its buttons."""
+    person = Person(journey, SOCIAL)
+    await person.command(Command.START)
+    await person.say("De Korrel")
+    await person.tap(f"o:{Role.SOCIAL.value}")
+    await person.tap(person.button("a:").rsplit(":", 1)[0] + ":4")
+    await person.command(Command.LANGUAGE)
+    await person.tap(person.button("l:en"))
+    assert not any(isinstance(a, Notice) for a in person.replies)
+    assert person.text().count("Language: English") == 1
+    assert "Our resources complement." in person.text()
+    assert person.button("a:").split(":")[3] == "resources"

@@ -6,16 +6,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.actions import Send
+from flows.actions import Send, SendDocument, SendLong, SendPhoto
 from flows.events import Command
 from flows.journey import Journey
+from flows.messages import Messages
 from flows.model import Answer, Changes, Role
 from storage.sqlite import SqliteRepository
-from tests.flows.conftest import Person, texts_to
+from tests.flows.conftest import Clock, Person, texts_to
+from tests.flows.planted import CANVAS_V2
 from tests.flows.test_journey import (
     BUSINESS,
+    FACILITATOR,
     SOCIAL,
     answer_all,
+    finish_with_facilitator,
     join,
     start_partnership,
 )
@@ -294,3 +298,72 @@ async def test_a_new_round_tells_each_member_in_their_language_without_a_read_ea
     await social.command(Command.NEWROUND)
     assert "Round 2 has started" in texts_to(social.replies, BUSINESS)
     assert reads == []
+
+
+async def test_during_a_new_round_the_summary_commands_give_the_last_complete_round(
+    social: Person, business: Person
+) -> None:
+    """While round 2 is open, /summary, its detail button, /report and /csv show round 1,
+    labelled with its number."""
+    await _both_done(social, business)
+    await social.command(Command.NEWROUND)
+    await answer_all(social, score=3)
+    label = "Samenvatting van ronde 1; ronde 2 loopt nog."
+    await business.command(Command.SUMMARY)
+    assert label in business.text()
+    assert any(isinstance(a, SendPhoto) for a in business.replies)
+    assert "komt zodra iedereen klaar is" not in business.text()
+    await business.tap(business.button("d:"))
+    assert any(isinstance(a, SendLong) for a in business.replies)
+    for command, extension in ((Command.REPORT, ".html"), (Command.CSV, ".csv")):
+        await social.command(command)
+        assert label in social.text()
+        [document] = [a for a in social.replies if isinstance(a, SendDocument)]
+        assert document.filename.endswith(extension)
+
+
+async def test_a_new_round_tells_the_facilitator_the_partners_answer_again(
+    social: Person, business: Person, journey: Journey
+) -> None:
+    """The facilitator hears that the partners answer again, with no button to answer; a
+    facilitator who starts the round gets that one message too."""
+    facilitator = await finish_with_facilitator(
+        social, business, journey, {1: (2, 2), 2: (2, 2), 3: (2, 2)}
+    )
+    await social.command(Command.NEWROUND)
+    [told] = [a for a in social.replies if isinstance(a, Send) and a.chat_id == FACILITATOR]
+    assert "de partners vullen het canvas opnieuw in" in told.text
+    assert "jullie vullen" not in told.text
+    assert told.keyboard == ()
+    await business.tap("g")
+    for person in (social, business):
+        await answer_all(person, score=4)
+    await facilitator.command(Command.NEWROUND)
+    mine = [a for a in facilitator.replies if isinstance(a, Send) and a.chat_id == FACILITATOR]
+    assert [a.text.split(":")[0] for a in mine] == ["🔁 Ronde 3 is begonnen"]
+    assert "de partners vullen" in mine[0].text
+    assert mine[0].keyboard == ()
+
+
+async def test_review_numbers_the_ambitions_as_their_buttons_and_counts_skips_apart(
+    repo: SqliteRepository, messages: Messages, clock: Clock
+) -> None:
+    """/review lists the ambitions with the numbers their buttons carry, and its title says
+    how many questions were answered and how many skipped."""
+    journey = Journey(repo, CANVAS_V2, messages, clock=clock)
+    person = Person(journey, SOCIAL)
+    await person.command(Command.START)
+    await person.say("De Korrel")
+    await person.tap(f"o:{Role.SOCIAL.value}")
+    skip = CANVAS_V2.themes[1].id
+    for _ in CANVAS_V2.questions:
+        question = person.button("a:").split(":")[3]
+        await person.tap(_scored(person, "s" if question == skip else 1))
+    await person.command(Command.REVIEW)
+    total = len(CANVAS_V2.questions)
+    assert f"({total - 1} van {total} vragen beantwoord, 1 overgeslagen)" in person.text()
+    for number, ambition in enumerate(CANVAS_V2.ambitions, start=1):
+        title = ambition.title("nl")
+        assert f"{number}. <b>{title}</b>:" in person.text()
+        assert f"✏️ {number}. {title}" in [b.label for b in person.buttons()]
+    assert "• <b>" not in person.text()
