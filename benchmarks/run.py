@@ -753,6 +753,7 @@ async def floor_comparison(
         gc.collect()
         breakdown = await sides.breakdown(extra[size : 2 * size])
         await driver.finish_all(users)
+        await harness.settle()  # the summaries go out through the outbox
         summaries = harness.telegram.counts.get("sendphoto", 0)
         stored = count_rows(database, "answers")
         summary = await summary_times(harness, driver.partnership_of[users[-1]], summary_runs)
@@ -1041,6 +1042,7 @@ async def main_run(options: argparse.Namespace, folder: Path, log: LogCounter) -
             start = time.perf_counter()
             results.drain_answers = await driver.finish_all(users)
             results.drain_s = time.perf_counter() - start
+            await harness.settle()  # the summaries go out through the outbox
             results.summaries = harness.telegram.counts.get("sendphoto", 0)
         results.processed_answers = sum(driver.answered.values())
         results.final_answers = count_rows(database, "answers")
