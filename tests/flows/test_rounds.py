@@ -137,16 +137,23 @@ async def test_after_the_reveal_changes_and_notes_are_refused_and_nothing_is_sto
     assert await repo.answers(pid, 1, SOCIAL) == before
 
 
-async def test_a_note_asked_before_the_reveal_is_refused_after_it(
-    social: Person, business: Person, repo: SqliteRepository
-) -> None:
-    """A note step opened before the partner finished does not store a note after the reveal."""
+async def _round_one_done_with_a_note_asked(social: Person, business: Person) -> str:
+    """Both partners finish round 1, the social enterprise having opened a note on "trust"
+    that it has not typed yet; the partnership's id."""
     token = await start_partnership(social, "De Korrel", Role.SOCIAL)
     pid = social.button("a:").split(":")[1]
     await answer_all(social, score=4)
     await social.tap(f"n:{pid}:1:trust")
     await join(business, token, "Jansen BV")
     await answer_all(business, score=2)
+    return pid
+
+
+async def test_a_note_asked_before_the_reveal_is_refused_after_it(
+    social: Person, business: Person, repo: SqliteRepository
+) -> None:
+    """A note step opened before the partner finished does not store a note after the reveal."""
+    pid = await _round_one_done_with_a_note_asked(social, business)
     await social.say("te laat")
     assert "Deze ronde is afgesloten" in social.text()
     assert all(a.note is None for a in await repo.answers(pid, 1, SOCIAL))
@@ -173,12 +180,7 @@ async def test_a_note_asked_in_round_one_never_becomes_an_answer_in_round_two(
     social: Person, business: Person, repo: SqliteRepository
 ) -> None:
     """A partner's new round clears the other's pending note step: round 2 asks every theme."""
-    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
-    pid = social.button("a:").split(":")[1]
-    await answer_all(social, score=4)
-    await social.tap(f"n:{pid}:1:trust")
-    await join(business, token, "Jansen BV")
-    await answer_all(business, score=2)
+    pid = await _round_one_done_with_a_note_asked(social, business)
     await business.command(Command.NEWROUND)
     await social.say("een notitie bij ronde 1")
     assert "nieuwe ronde begonnen" in social.text()
@@ -196,12 +198,7 @@ async def test_the_member_who_starts_a_new_round_leaves_their_note_step(
     social: Person, business: Person, repo: SqliteRepository
 ) -> None:
     """/newround sent from a pending note step drops it: the next text is no note in round 2."""
-    token = await start_partnership(social, "De Korrel", Role.SOCIAL)
-    pid = social.button("a:").split(":")[1]
-    await answer_all(social, score=4)
-    await social.tap(f"n:{pid}:1:trust")
-    await join(business, token, "Jansen BV")
-    await answer_all(business, score=2)
+    pid = await _round_one_done_with_a_note_asked(social, business)
     await social.command(Command.NEWROUND)
     await social.say("een notitie bij ronde 1")
     assert await repo.answers(pid, 2, SOCIAL) == []
