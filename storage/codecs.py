@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Final, Generic, TypeVar
 
-from flows.model import Answer, Invite, Member, Participant, Partnership
+from flows.model import Answer, Invite, Member, Participant, Partnership, Snapshot
 from storage.errors import StorageError
 
 R = TypeVar("R")
@@ -140,3 +140,18 @@ PARTNERSHIPS: Final = Codec.of(Partnership)
 MEMBERS: Final = Codec.of(Member)
 INVITES: Final = Codec.of(Invite)
 ANSWERS: Final = Codec.of(Answer)
+
+
+def decode_snapshot(row: Row) -> Snapshot:
+    """The row of SELECT_SNAPSHOT: six JSON cells (storage/statements.py)."""
+    me, memberships, pact, members, answers, languages = (
+        None if cell is None else json.loads(cell) for cell in row
+    )
+    return Snapshot(
+        participant=None if me is None else PARTICIPANTS.decode(me),
+        memberships=[MEMBERS.decode(r) for r in memberships or ()],
+        partnership=None if pact is None else PARTNERSHIPS.decode(pact),
+        members=[MEMBERS.decode(r) for r in members or ()],
+        answers=[ANSWERS.decode(r) for r in answers or ()],
+        languages={int(user): str(code) for user, code in (languages or {}).items()},
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import sqlite3
 from contextlib import closing
@@ -11,6 +13,8 @@ from typing import Final
 import aiosqlite
 
 from storage.errors import StorageError
+
+logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS: Final = 5000
 
@@ -57,3 +61,31 @@ async def connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.C
     ):
         await conn.execute(pragma)
     return conn
+
+
+async def backup(reader: aiosqlite.Connection, path: Path, target: Path) -> None:
+    """Copy the database at ``path`` consistently to ``target`` (replaced atomically).
+
+    Runs SQLite's online backup in one step from ``reader``, i.e. inside one read
+    transaction: a consistent snapshot, while the writer keeps committing.
+    """
+    if await asyncio.to_thread(_same_place, path, target):
+        raise StorageError("backup target is the live database")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
+        await asyncio.to_thread(prepare_file, partial, True)  # private, as the database
+        copy = await aiosqlite.connect(partial)
+        try:
+            await reader.backup(copy, pages=-1)
+        finally:
+            await copy.close()
+        await asyncio.to_thread(os.replace, partial, target)
+    except (sqlite3.Error, OSError) as exc:
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
+        raise StorageError("backup failed") from exc
+    logger.info("Backed up the database to %s", target)
+
+
+def _same_place(path: Path, other: Path) -> bool:
+    return path.resolve() == other.resolve()

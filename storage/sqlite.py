@@ -18,9 +18,7 @@ SQL text lives in storage/statements.py, row conversions in storage/codecs.py.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -39,18 +37,21 @@ from flows.model import (
     Partnership,
     Snapshot,
 )
+from storage import cache
+from storage.cache import SnapshotCache
 from storage.codecs import (
     ANSWERS,
     INVITES,
     MEMBERS,
     PARTICIPANTS,
     PARTNERSHIPS,
+    decode_snapshot,
     encode_time,
     sha256_hex,
 )
 from storage.errors import StorageError
 from storage.export import distinct_ids, export_of
-from storage.files import connect, prepare_file, probe
+from storage.files import backup, connect, prepare_file, probe
 from storage.outbox import INSERT_ROW, SqliteOutbox, row_of
 from storage.payload import unit_payload
 from storage.schema import migrate
@@ -93,13 +94,18 @@ class SqliteRepository:
     """The Repository on SQLite. Create with ``await SqliteRepository.open(path)``."""
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        cache_size: int = cache.CAPACITY,
     ) -> None:
         self.path = path
         self._writer = writer
         self._reader = reader
         self._closed = False
         self._write = Writer(writer)
+        self.cache = SnapshotCache(cache_size)
         self.outbox = SqliteOutbox(self._read, self._write.commit)
         # Called after each commit that added outbox rows (the sender wakes up).
         self.on_outbox: Callable[[], None] = lambda: None
@@ -112,7 +118,9 @@ class SqliteRepository:
     # -------------------------------------------------------------------- life cycle
 
     @classmethod
-    async def open(cls, path: str | Path, *, create: bool = True) -> SqliteRepository:
+    async def open(
+        cls, path: str | Path, *, create: bool = True, cache_size: int = cache.CAPACITY
+    ) -> SqliteRepository:
         """Open the database file, migrate it and start the writer.
 
         With ``create`` a missing file is made, private (0600, its missing folders 0700,
@@ -143,7 +151,7 @@ class SqliteRepository:
                 raise StorageError(f"cannot open the database at {path}") from exc
             raise
         logger.info("Opened SQLite database at %s", path)
-        return cls(path, writer, reader)
+        return cls(path, writer, reader, cache_size)
 
     async def close(self) -> None:
         """Finish every queued write, stop the writer task and close both connections."""
@@ -158,29 +166,9 @@ class SqliteRepository:
         logger.info("Closed SQLite database at %s", self.path)
 
     async def backup(self, target: str | Path) -> None:
-        """Copy the committed database consistently to ``target`` (replaced atomically).
-
-        Runs SQLite's online backup in one step from the reader connection, i.e. inside one
-        read transaction: a consistent snapshot, while the writer keeps committing.
-        """
+        """Copy the committed database consistently to ``target`` (replaced atomically)."""
         self._check_open()
-        target = Path(target)
-        if target.resolve() == self.path.resolve():
-            raise StorageError("backup target is the live database")
-        partial = target.with_name(target.name + ".partial")
-        try:
-            await asyncio.to_thread(partial.unlink, missing_ok=True)
-            await asyncio.to_thread(prepare_file, partial, True)  # private, as the database
-            copy = await aiosqlite.connect(partial)
-            try:
-                await self._reader.backup(copy, pages=-1)
-            finally:
-                await copy.close()
-            await asyncio.to_thread(os.replace, partial, target)
-        except (sqlite3.Error, OSError) as exc:
-            await asyncio.to_thread(partial.unlink, missing_ok=True)
-            raise StorageError("backup failed") from exc
-        logger.info("Backed up the database to %s", target)
+        await backup(self._reader, self.path, Path(target))
 
     # ------------------------------------------------------------------------- reads
 
@@ -189,19 +177,23 @@ class SqliteRepository:
         return PARTICIPANTS.decode(rows[0]) if rows else None
 
     async def snapshot(self, user_id: int, partnership_id: str | None = None) -> Snapshot:
-        """Everything one update needs, in one statement (one hop to the reader thread)."""
+        """Everything one update needs: from the cache (storage/cache.py), else in one
+        statement (one hop to the reader thread)."""
+        if partnership_id is not None:  # another partnership than the active one: not kept
+            return await self._read_snapshot(user_id, partnership_id)
+        hit = self.cache.get(user_id)
+        if hit is not None and not cache.CHECK:
+            return hit
+        read_at = self.cache.tick
+        snap = await self._read_snapshot(user_id, None)
+        if hit is not None:
+            self.cache.check(user_id, hit, snap, read_at)
+        self.cache.fill(user_id, snap, read_at)
+        return snap
+
+    async def _read_snapshot(self, user_id: int, partnership_id: str | None) -> Snapshot:
         [row] = await self._read(SELECT_SNAPSHOT, {"user": user_id, "partnership": partnership_id})
-        me, memberships, pact, members, answers, languages = (
-            None if cell is None else json.loads(cell) for cell in row
-        )
-        return Snapshot(
-            participant=None if me is None else PARTICIPANTS.decode(me),
-            memberships=[MEMBERS.decode(r) for r in memberships or ()],
-            partnership=None if pact is None else PARTNERSHIPS.decode(pact),
-            members=[MEMBERS.decode(r) for r in members or ()],
-            answers=[ANSWERS.decode(r) for r in answers or ()],
-            languages={int(user): str(code) for user, code in (languages or {}).items()},
-        )
+        return decode_snapshot(row)
 
     async def partnership(self, partnership_id: str) -> Partnership | None:
         rows = await self._read(SELECT_PARTNERSHIP, (partnership_id,))
@@ -294,7 +286,8 @@ class SqliteRepository:
             payload = unit_payload(changes)
         except (ValueError, TypeError) as exc:  # a bad value: not a Role, context not JSON
             raise StorageError(f"cannot store this unit of work: {type(exc).__name__}") from exc
-        await self._write.commit(payload)
+        with self.cache.following(changes):
+            await self._write.commit(payload)
         if changes.outbox:
             self.on_outbox()
 
@@ -371,9 +364,15 @@ class SqliteRepository:
         return await self._submit("purge_participants", run)
 
     async def _submit(self, name: str, run: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        """Queue ``run`` for the writer task, behind every unit queued so far; await it."""
+        """Queue ``run`` for the writer task, behind every unit queued so far; await it.
+
+        Such a write is not a unit of work the cache can follow: it forgets everything.
+        """
         self._check_open()
-        return await self._write.submit(name, run)
+        try:
+            return await self._write.submit(name, run)
+        finally:
+            self.cache.clear()
 
     async def _checkpoint(self) -> None:
         """Copy the WAL into the database file and truncate it to nothing.
