@@ -63,7 +63,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-import aiosqlite
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -86,6 +85,7 @@ from flows.model import Changes
 from flows.reading import Reading
 from flows.report import render_report_html
 from storage.sqlite import SqliteRepository
+from storage.writer import Writer
 from tests.support import scenario
 from tests.support.harness import Harness
 from tests.support.telegram import Call
@@ -638,18 +638,18 @@ class Sides:
         """A slice with the bot's database not waiting for the disk (synchronous=OFF on its
         writing connection, set from here, then back): the writer's time without sync.
 
-        None when the repository's writing connection is not where this looks for it
-        (``_writer``, a private name: the benchmark then says the sync was not measured).
+        None when the repository's writer is not where this looks for it (``_write``, a
+        private name: the benchmark then says the sync was not measured).
         """
-        conn = getattr(self.repo, "_writer", None)
-        if not isinstance(conn, aiosqlite.Connection):
+        writer = getattr(self.repo, "_write", None)
+        if not isinstance(writer, Writer):
             return None
-        (mode,) = next(iter(await conn.execute_fetchall("PRAGMA synchronous")))
-        await conn.execute("PRAGMA synchronous=OFF")
+        [(mode,)] = await writer.execute("PRAGMA synchronous")
+        await writer.execute("PRAGMA synchronous=OFF")
         try:
             return await self.timed_slice(builds)
         finally:
-            await conn.execute(f"PRAGMA synchronous={int(mode)}")
+            await writer.execute(f"PRAGMA synchronous={int(mode)}")
 
     async def transport_us(self) -> tuple[float, float]:
         """Ours' last slice of calls made once more, one by one, through ours' Bot and offline
@@ -1134,7 +1134,7 @@ def _floor_rows(floor: Floor) -> list[Row]:
         ),
         (
             f"    the disk's sync per commit ({floor.commits_per_answer:.2f} commits/answer)",
-            f"{floor.sync_us:,.0f} µs" if floor.sync_measured else "not measured: no _writer",
+            f"{floor.sync_us:,.0f} µs" if floor.sync_measured else "not measured: no _write",
             "",
             None,
         ),

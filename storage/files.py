@@ -46,20 +46,37 @@ def probe(path: Path) -> None:
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
 
 
+# Every connection's settings.
+PRAGMAS: Final = (
+    "PRAGMA foreign_keys=ON",
+    # Each commit is synced to disk: a confirmed answer survives a power cut, not only a
+    # process kill (NORMAL, with WAL, may lose the last commits to an OS crash). Group
+    # commit shares one sync among every unit waiting at that moment.
+    "PRAGMA synchronous=FULL",
+    "PRAGMA secure_delete=ON",  # deleted content is overwritten with zeros
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
 async def connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
     """A connection in autocommit mode (transactions are explicit) with the shared pragmas."""
     conn = await aiosqlite.connect(path, isolation_level=None)
     opened.append(conn)
-    for pragma in (
-        "PRAGMA foreign_keys=ON",
-        # Each commit is synced to disk: a confirmed answer survives a power cut, not only a
-        # process kill (NORMAL, with WAL, may lose the last commits to an OS crash). Group
-        # commit shares one sync among every unit waiting at that moment.
-        "PRAGMA synchronous=FULL",
-        "PRAGMA secure_delete=ON",  # deleted content is overwritten with zeros
-        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-    ):
+    for pragma in PRAGMAS:
         await conn.execute(pragma)
+    return conn
+
+
+def connect_writer(path: Path) -> sqlite3.Connection:
+    """The writing connection, on the thread that will use it: autocommit mode (transactions
+    are explicit), the shared pragmas."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for pragma in PRAGMAS:
+            conn.execute(pragma)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

@@ -41,33 +41,27 @@ _TAPS: Final[dict[str, type[Any]]] = {cls.__name__: cls for cls in typing.get_ar
 # The columns a new row is written with, in the order of its payload row.
 _NEW_COLUMNS: Final = "chat_id, action, created_at, attempts, next_attempt_at, parts_sent"
 
-# The unit-of-work trigger's statements for the outbox keys (see storage/statements.py):
-# new rows in the order given (so ids follow it), then the sender's marks.
-TRIGGER_STATEMENTS: Final = (
-    f"    INSERT INTO outbox ({_NEW_COLUMNS})\n"  # noqa: S608 - constants only
-    "    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),\n"
-    "        json_extract(value, '$[2]'), json_extract(value, '$[3]'),\n"
-    "        json_extract(value, '$[4]'), json_extract(value, '$[5]')\n"
-    "    FROM json_each(NEW.payload, '$.outbox') ORDER BY key;",
-    "    UPDATE outbox SET sent_at = json_extract(s.value, '$[1]'), action = NULL,\n"
-    "        parts_sent = json_extract(s.value, '$[2]')\n"
-    "    FROM json_each(NEW.payload, '$.outbox_sent') AS s\n"
-    "    WHERE outbox.id = json_extract(s.value, '$[0]') AND outbox.sent_at IS NULL;",
-    "    UPDATE outbox SET attempts = json_extract(r.value, '$[1]'),\n"
-    "        next_attempt_at = json_extract(r.value, '$[2]'),\n"
-    "        parts_sent = json_extract(r.value, '$[3]')\n"
-    "    FROM json_each(NEW.payload, '$.outbox_retry') AS r\n"
-    "    WHERE outbox.id = json_extract(r.value, '$[0]') AND outbox.sent_at IS NULL;",
-    "    DELETE FROM outbox WHERE id IN\n"
-    "      (SELECT json_extract(value, '$[0]') FROM json_each(NEW.payload, '$.outbox_dropped'));",
-    "    DELETE FROM outbox WHERE sent_at IS NULL AND chat_id IN\n"
-    "      (SELECT json_extract(value, '$[0]') FROM json_each(NEW.payload, '$.outbox_chats'));",
-    "    DELETE FROM outbox WHERE sent_at < (SELECT json_extract(value, '$[0]')\n"
-    "      FROM json_each(NEW.payload, '$.outbox_clean') LIMIT 1);",
+# The unit of work's statements for the outbox keys (see storage/statements.py): new rows
+# in the order given (so ids follow it), then the sender's marks.
+UNIT_STATEMENTS: Final = (
+    ("outbox", f"INSERT INTO outbox ({_NEW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"),  # noqa: S608
+    (
+        "outbox_sent",
+        "UPDATE outbox SET sent_at = ?2, action = NULL, parts_sent = ?3 "
+        "WHERE id = ?1 AND sent_at IS NULL",
+    ),
+    (
+        "outbox_retry",
+        "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, parts_sent = ?4 "
+        "WHERE id = ?1 AND sent_at IS NULL",
+    ),
+    ("outbox_dropped", "DELETE FROM outbox WHERE id = ?1"),
+    ("outbox_chats", "DELETE FROM outbox WHERE sent_at IS NULL AND chat_id = ?1"),
+    ("outbox_clean", "DELETE FROM outbox WHERE sent_at < ?1"),
 )
 
 # forget_user writes the notices to the others in its own transaction.
-INSERT_ROW: Final = f"INSERT INTO outbox ({_NEW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"  # noqa: S608
+INSERT_ROW: Final = UNIT_STATEMENTS[0][1]
 
 # Unsent rows due at ?1, oldest first, but none behind an earlier row of its chat that waits
 # for a later attempt: a chat's messages arrive in the order they were written.

@@ -1,14 +1,13 @@
-"""The Repository on one SQLite file, through aiosqlite, with group commit.
+"""The Repository on one SQLite file, with group commit and a snapshot cache.
 
-Two connections, each with its own aiosqlite thread:
+Two connections, each on a thread of its own:
 
-* the *writer* belongs to the writer task (storage/writer.py), which writes each batch of
-  units of work as one statement, and every other write as a job in its own transaction.
-  Every statement through aiosqlite is a hop to its thread, so a unit of work costs one
-  hop instead of one per table plus BEGIN and COMMIT.
-* the *reader* serves every read with one ``execute_fetchall`` hop. In WAL mode it sees only
-  committed data, never the half-written batch of the writer (which one shared connection
-  would show), and it reads while the writer writes.
+* the *writer* (storage/writer.py) writes each batch of units of work as one transaction,
+  in one call to its thread, and every other write as a job in its own transaction.
+* the *reader*, an aiosqlite connection, serves every read with one ``execute_fetchall``
+  hop. In WAL mode it sees only committed data, never the half-written batch of the writer
+  (which one shared connection would show), and it reads while the writer writes. The
+  snapshot an update needs usually comes from the cache (storage/cache.py) instead.
 
 Every write is an upsert (``INSERT ... ON CONFLICT DO UPDATE``), never ``INSERT OR REPLACE``:
 a replace deletes the old row first, which would cascade to a partnership's members.
@@ -20,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,7 +50,7 @@ from storage.codecs import (
 )
 from storage.errors import StorageError
 from storage.export import distinct_ids, export_of
-from storage.files import backup, connect, prepare_file, probe
+from storage.files import backup, connect, connect_writer, prepare_file, probe
 from storage.outbox import INSERT_ROW, SqliteOutbox, row_of
 from storage.payload import unit_payload
 from storage.schema import migrate
@@ -77,7 +76,6 @@ from storage.statements import (
     SELECT_SNAPSHOT,
     SELECT_USER_ANSWERS,
     forget_params,
-    unit_of_work_sql,
 )
 from storage.writer import CommitStats, Writer
 
@@ -96,15 +94,14 @@ class SqliteRepository:
     def __init__(
         self,
         path: Path,
-        writer: aiosqlite.Connection,
+        writer: Writer,
         reader: aiosqlite.Connection,
         cache_size: int = cache.CAPACITY,
     ) -> None:
         self.path = path
-        self._writer = writer
         self._reader = reader
         self._closed = False
-        self._write = Writer(writer)
+        self._write = writer
         self.cache = SnapshotCache(cache_size)
         self.outbox = SqliteOutbox(self._read, self._write.commit)
         # Called after each commit that added outbox rows (the sender wakes up).
@@ -135,15 +132,14 @@ class SqliteRepository:
         opened: list[aiosqlite.Connection] = []
         try:
             await asyncio.to_thread(probe, path)
-            writer = await connect(path, opened)
-            (mode,) = next(iter(await writer.execute_fetchall("PRAGMA journal_mode=WAL")))
+            # The reader migrates, the only connection open then; after that it only reads.
+            reader = await connect(path, opened)
+            (mode,) = next(iter(await reader.execute_fetchall("PRAGMA journal_mode=WAL")))
             if str(mode).lower() != "wal":
                 logger.warning("SQLite journal_mode is %s, not WAL", mode)
-            await migrate(writer)
-            for statement in unit_of_work_sql():
-                await writer.execute(statement)
-            reader = await connect(path, opened)
+            await migrate(reader)
             await reader.execute("PRAGMA query_only=ON")
+            writer = await Writer.open(path, connect_writer)
         except BaseException as exc:
             for conn in opened:
                 await conn.close()
@@ -162,7 +158,6 @@ class SqliteRepository:
             await self._write.stop()
         finally:
             await self._reader.close()
-            await self._writer.close()
         logger.info("Closed SQLite database at %s", self.path)
 
     async def backup(self, target: str | Path) -> None:
@@ -303,16 +298,14 @@ class SqliteRepository:
         """
         notices = [row_of(o) for o in outbox]
 
-        async def run(conn: aiosqlite.Connection) -> list[str]:
-            rows = await conn.execute_fetchall(SELECT_MEMBER_PARTNERSHIPS, (user_id,))
+        def run(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(SELECT_MEMBER_PARTNERSHIPS, (user_id,))
             ids = [str(r[0]) for r in rows]
-            counts = []
-            for sql in FORGET_USER:
-                async with conn.execute(sql, forget_params(user_id)) as cursor:
-                    counts.append(cursor.rowcount)
+            params = forget_params(user_id)
+            counts = [conn.execute(sql, params).rowcount for sql in FORGET_USER]
             answers, members, invites, *_ = counts
             if notices:
-                await conn.executemany(INSERT_ROW, notices)
+                conn.executemany(INSERT_ROW, notices)
             logger.info(
                 "Forgot a user: %d memberships, %d answers, %d invites", members, answers, invites
             )
@@ -335,12 +328,10 @@ class SqliteRepository:
             self._check_open()
             return 0
 
-        async def run(conn: aiosqlite.Connection) -> int:
-            async with conn.executemany(CLEAR_ACTIVE_PARTNERSHIP, params) as cursor:
-                cleared = cursor.rowcount
+        def run(conn: sqlite3.Connection) -> int:
+            cleared = conn.executemany(CLEAR_ACTIVE_PARTNERSHIP, params).rowcount
             # executemany sums rowcount over its parameters; cascaded rows are not counted.
-            async with conn.executemany(DELETE_PARTNERSHIP, params) as cursor:
-                deleted = cursor.rowcount
+            deleted = conn.executemany(DELETE_PARTNERSHIP, params).rowcount
             logger.info("Deleted %d partnerships; cleared %d active pointers", deleted, cleared)
             return deleted
 
@@ -355,15 +346,14 @@ class SqliteRepository:
         """
         when = encode_time(before)
 
-        async def run(conn: aiosqlite.Connection) -> int:
-            async with conn.execute(PURGE_PARTICIPANTS, (when,)) as cursor:
-                deleted = cursor.rowcount
+        def run(conn: sqlite3.Connection) -> int:
+            deleted = conn.execute(PURGE_PARTICIPANTS, (when,)).rowcount
             logger.info("Purged %d participants in no partnership", deleted)
             return deleted
 
         return await self._submit("purge_participants", run)
 
-    async def _submit(self, name: str, run: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    async def _submit(self, name: str, run: Callable[[sqlite3.Connection], T]) -> T:
         """Queue ``run`` for the writer task, behind every unit queued so far; await it.
 
         Such a write is not a unit of work the cache can follow: it forgets everything.
@@ -383,11 +373,7 @@ class SqliteRepository:
         next checkpoint, which is logged.
         """
 
-        async def run(conn: aiosqlite.Connection) -> tuple[int, ...]:
-            rows = await conn.execute_fetchall(CHECKPOINT)
-            return tuple(int(v) for v in next(iter(rows)))
-
-        busy, *_ = await self._write.submit("checkpoint", run, transaction=False)
+        busy, *_ = (await self._write.execute(CHECKPOINT))[0]
         if busy:
             logger.warning("WAL checkpoint after an erasure was blocked by a reader")
 

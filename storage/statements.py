@@ -10,7 +10,7 @@ from typing import Final
 
 from flows.model import ERASED, Role
 from storage.codecs import ANSWERS, INVITES, MEMBERS, PARTICIPANTS, PARTNERSHIPS
-from storage.outbox import TRIGGER_STATEMENTS as OUTBOX_STATEMENTS
+from storage.outbox import UNIT_STATEMENTS as OUTBOX_STATEMENTS
 
 _PARTICIPANT_COLUMNS: Final = PARTICIPANTS.column_list
 _PARTNERSHIP_COLUMNS: Final = PARTNERSHIPS.column_list
@@ -34,62 +34,38 @@ _TABLES: Final[tuple[tuple[str, str, str, frozenset[str]], ...]] = (
 )
 
 
-def unit_of_work_sql() -> tuple[str, str]:
-    """The connection-local view and trigger that write a whole unit of work in one statement.
+def _upsert(table: str, columns: str, key: str, first_only: frozenset[str]) -> str:
+    """One row of ``table`` (its columns' values in order) made the stored row, by ``key``;
+    ``first_only`` columns keep the values the row was first written with."""
+    names = [c.strip() for c in columns.split(",")]
+    kept = {k.strip() for k in key.split(",")} | first_only
+    updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in kept)
+    marks = ", ".join("?" * len(names))
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 - constants only
+        f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )
 
-    The payload is ``{"<table>": [[column values in order], ...], ...}``, plus the targeted
-    ``"reminded"``, ``"briefed"``, ``"unreachable"`` and ``"reopened"`` lists and the outbox's
-    (storage/outbox.py); a missing key is no rows. Each table row becomes an upsert that
-    makes the stored row equal to it. The TEMP objects live on the writer connection only
-    and are made from this code's column lists on every open, so the stored schema (and its
-    migrations) never depends on them.
-    """
-    upserts = []
-    for table, columns, key, first_only in _TABLES:
-        names = [c.strip() for c in columns.split(",")]
-        keys = {k.strip() for k in key.split(",")}
-        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(names)))
-        kept = keys | first_only
-        updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in kept)
-        # "WHERE true" tells the parser the ON CONFLICT belongs to the INSERT, not the join.
-        upserts.append(
-            f"    INSERT INTO {table} ({columns})\n"  # noqa: S608 - constants only
-            f"    SELECT {values} FROM json_each(NEW.payload, '$.{table}') WHERE true\n"
-            f"    ON CONFLICT ({key}) DO UPDATE SET {updates};"
-        )
-    # The targeted updates, after the upserts: [partnership_id, user_id, at, 0 or 1] and
-    # [id, at]. UPDATE ... FROM json_each: each named row that exists is updated once.
-    upserts.append(
-        "    UPDATE members SET reminded_at = json_extract(r.value, '$[2]'),\n"
-        "        reminders_sent = reminders_sent + json_extract(r.value, '$[3]')\n"
-        "    FROM json_each(NEW.payload, '$.reminded') AS r\n"
-        "    WHERE members.partnership_id = json_extract(r.value, '$[0]')\n"
-        "      AND members.user_id = json_extract(r.value, '$[1]');"
-    )
-    upserts.append(
-        "    UPDATE partnerships SET briefed_at = json_extract(b.value, '$[1]')\n"
-        "    FROM json_each(NEW.payload, '$.briefed') AS b\n"
-        "    WHERE partnerships.id = json_extract(b.value, '$[0]');"
-    )
-    upserts.append(
-        "    UPDATE members SET unreachable = json_extract(u.value, '$[2]')\n"
-        "    FROM json_each(NEW.payload, '$.unreachable') AS u\n"
-        "    WHERE members.partnership_id = json_extract(u.value, '$[0]')\n"
-        "      AND members.user_id = json_extract(u.value, '$[1]');"
-    )
-    upserts.append(
-        "    UPDATE members SET finished_at = NULL\n"
-        "    WHERE partnership_id IN\n"
-        "      (SELECT json_extract(value, '$[0]') FROM json_each(NEW.payload, '$.reopened'));"
-    )
-    upserts.extend(OUTBOX_STATEMENTS)
-    view = "CREATE TEMP VIEW unit_of_work (payload) AS SELECT NULL"
-    trigger = (
-        "CREATE TEMP TRIGGER unit_of_work_apply INSTEAD OF INSERT ON unit_of_work\nBEGIN\n"
-        + "\n".join(upserts)
-        + "\nEND"
-    )
-    return view, trigger
+
+# A unit of work is written by the writer (storage/writer.py) as these statements, in this
+# order, each run once per row of the payload's list under its key (``executemany``): the
+# upserts, then the targeted updates of a few columns of existing rows, then the outbox's.
+UNIT_OF_WORK: Final[tuple[tuple[str, str], ...]] = (
+    *((table, _upsert(table, columns, key, first)) for table, columns, key, first in _TABLES),
+    # [partnership_id, user_id, at, 0 or 1]: only a counting reminder adds one.
+    (
+        "reminded",
+        "UPDATE members SET reminded_at = ?3, reminders_sent = reminders_sent + ?4 "
+        "WHERE partnership_id = ?1 AND user_id = ?2",
+    ),
+    ("briefed", "UPDATE partnerships SET briefed_at = ?2 WHERE id = ?1"),
+    (
+        "unreachable",
+        "UPDATE members SET unreachable = ?3 WHERE partnership_id = ?1 AND user_id = ?2",
+    ),
+    ("reopened", "UPDATE members SET finished_at = NULL WHERE partnership_id = ?1"),
+    *OUTBOX_STATEMENTS,
+)
 
 
 def _select(columns: str, table: str, where: str, order: str = "") -> str:
@@ -97,8 +73,6 @@ def _select(columns: str, table: str, where: str, order: str = "") -> str:
     sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608
     return f"{sql} ORDER BY {order}" if order else sql
 
-
-WRITE_UNIT_OF_WORK: Final = "INSERT INTO unit_of_work (payload) VALUES (?)"
 
 SELECT_PARTICIPANT: Final = _select(_PARTICIPANT_COLUMNS, "participants", "user_id = ?")
 SELECT_PARTNERSHIP: Final = _select(_PARTNERSHIP_COLUMNS, "partnerships", "id = ?")

@@ -1,30 +1,32 @@
-"""The writer task: group commit of units of work, and jobs that run alone.
+"""The writer: group commit of units of work, and jobs that run alone, on one thread.
 
-``Writer`` owns the writing connection. ``commit()`` queues a unit of work; the task takes
-everything queued at that moment, writes it as **one statement** (the unit-of-work trigger
-of storage/statements.py: in autocommit mode one statement is one transaction, all or
-nothing) and then resolves every caller's future. If that batched write fails, each unit is
-retried alone, so a bad unit fails only its own caller. Other writes are queued as *jobs* on
-the same queue: a job ends the batch before it and runs alone in its own transaction, so
-writes happen in the order of calling.
+``Writer`` owns the writing connection, which lives on a thread of its own (as aiosqlite's
+connections do, but a whole transaction is one call to that thread, where aiosqlite makes
+every statement one). ``commit()`` queues a unit of work; the writer task takes everything
+queued at that moment and hands it to the thread as **one transaction**: ``BEGIN``, each
+statement of storage/statements.py's ``UNIT_OF_WORK`` over its rows (``executemany``),
+``COMMIT`` (the disk's sync, shared by every unit in it); then it resolves every caller's
+future. If that batched write fails, each unit is retried alone, so a bad unit fails only
+its own caller. Other writes are queued as *jobs* on the same queue: a job ends the batch
+before it and runs alone in its own transaction, so writes happen in the order of calling.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from queue import SimpleQueue
 from typing import Any, Final, Generic, TypeVar
 
-import aiosqlite
-
 from storage.errors import RoleConflictError, StorageError
-from storage.statements import WRITE_UNIT_OF_WORK
+from storage.statements import UNIT_OF_WORK
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +34,16 @@ MAX_BATCH: Final = 500  # units of work per group-commit transaction
 
 T = TypeVar("T")
 Payload = dict[str, list[tuple[object, ...]]]
+Connect = Callable[[Path], sqlite3.Connection]
 
 
 @dataclass(slots=True)
 class CommitStats:
     """What the writer's transactions cost: their number and the time spent in them.
 
-    ``seconds`` is wall time from the start of each write to its commit returning, so with
-    ``synchronous=FULL`` it holds the disk's sync time; ``per_commit`` is the mean.
+    ``seconds`` is wall time from handing each transaction to the thread to its commit
+    returning, so with ``synchronous=FULL`` it holds the disk's sync time; ``per_commit`` is
+    the mean.
     """
 
     commits: int = 0
@@ -53,7 +57,7 @@ class CommitStats:
 
 @dataclass(slots=True)
 class Unit:
-    """One caller's unit of work as rows of values, by key of the unit-of-work payload."""
+    """One caller's unit of work as rows of values, by key of ``UNIT_OF_WORK``."""
 
     payload: Payload
     future: asyncio.Future[None]
@@ -65,32 +69,122 @@ class Unit:
 
 @dataclass(slots=True)
 class Job(Generic[T]):
-    """A write other than a unit of work: ``run`` executes it inside a transaction of its own.
+    """A write other than a unit of work: ``run`` executes it on the writing connection, on
+    the writer's thread, inside a transaction of its own.
 
     The writer task runs it between two group-commit batches, so it never interleaves with
     a batch and sees every unit queued before it committed.
     """
 
     name: str  # for logs and errors: no personal data
-    run: Callable[[aiosqlite.Connection], Awaitable[T]]
+    run: Callable[[sqlite3.Connection], T]
     future: asyncio.Future[T]
-    transaction: bool = True  # False: run outside a transaction (a checkpoint)
+    transaction: bool = True  # False: run outside a transaction (a checkpoint, a pragma)
 
 
 _Item = Unit | Job[Any]
 _STOP: Final = None  # queued by stop(): the writer task finishes what is queued, then ends
 
 
-class Writer:
-    """The single writer of one database: a queue and the task that empties it."""
+class _Thread:
+    """The thread that owns the writing connection: runs calls on it, one at a time, in order."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
+    def __init__(self) -> None:
+        self._calls: SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any]] | None]
+        self._calls = SimpleQueue()
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._serve, name="sqlite-writer", daemon=True)
+        self._thread.start()
+
+    async def run(self, call: Callable[[], T]) -> T:
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._calls.put_nowait((call, future))
+        return await future
+
+    async def stop(self) -> None:
+        self._calls.put_nowait(None)
+        await asyncio.to_thread(self._thread.join)
+
+    def _serve(self) -> None:
+        while (item := self._calls.get()) is not None:
+            call, future = item
+            try:
+                result = call()
+            except BaseException as exc:  # handed to the caller, whatever it is
+                self._report(partial(_reject, future, exc))
+            else:
+                self._report(partial(_resolve, future, result))
+
+    def _report(self, settle: Callable[[], None]) -> None:
+        try:
+            self._loop.call_soon_threadsafe(settle)
+        except RuntimeError:  # the event loop has closed: nobody waits any more
+            logger.debug("writer result dropped: the event loop is closed")
+
+
+def _resolve(future: asyncio.Future[T], result: T) -> None:
+    if not future.done():  # else the caller was cancelled meanwhile
+        future.set_result(result)
+
+
+def _reject(future: asyncio.Future[Any], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+def write_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> None:
+    """Write ``payloads`` in one transaction, all or nothing (on the writer's thread)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for key, sql in UNIT_OF_WORK:
+            rows = [row for payload in payloads for row in payload.get(key, ())]
+            if rows:
+                conn.executemany(sql, rows)
+        conn.execute("COMMIT")
+    except BaseException:
+        _roll_back(conn)
+        raise
+
+
+def _in_transaction(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN IMMEDIATE")  # if this fails, no transaction is open
+    try:
+        result = run(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        _roll_back(conn)
+        raise
+    return result
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        logger.exception("ROLLBACK failed")
+
+
+class Writer:
+    """The single writer of one database: a queue, the task that empties it, and the thread
+    that owns the writing connection. Create with ``await Writer.open(path, connect)``."""
+
+    def __init__(self, thread: _Thread, conn: sqlite3.Connection) -> None:
+        self.conn = conn  # used on the writer's thread only
         self.stats = CommitStats()
+        self._thread = thread
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
-        # Whoever holds the connection's transaction: the writer task per batch or job.
-        self._lock = asyncio.Lock()
         self._task = asyncio.create_task(self._loop(), name="sqlite-writer")
+
+    @classmethod
+    async def open(cls, path: Path, connect: Connect) -> Writer:
+        """Start the thread and open the writing connection on it."""
+        thread = _Thread()
+        try:
+            conn = await thread.run(partial(connect, path))
+        except BaseException:
+            await thread.stop()
+            raise
+        return cls(thread, conn)
 
     async def commit(self, payload: Payload) -> None:
         """Queue one unit of work and return once it is committed (or raise)."""
@@ -102,24 +196,35 @@ class Writer:
     async def submit(
         self,
         name: str,
-        run: Callable[[aiosqlite.Connection], Awaitable[T]],
+        run: Callable[[sqlite3.Connection], T],
         *,
         transaction: bool = True,
     ) -> T:
         """Queue ``run`` behind every unit queued so far; await its result.
 
-        ``run`` runs in a transaction of its own, or with ``transaction=False`` outside any
-        (for statements SQLite refuses inside one, such as a checkpoint).
+        ``run`` runs on the writer's thread, in a transaction of its own, or with
+        ``transaction=False`` outside any (for statements SQLite refuses inside one, such as
+        a checkpoint).
         """
         self._check()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(Job(name, run, future, transaction))
         return await future
 
+    async def execute(self, sql: str) -> list[tuple[Any, ...]]:
+        """One statement alone on the writing connection (a pragma), behind what is queued."""
+        return await self.submit(sql, lambda conn: conn.execute(sql).fetchall(), transaction=False)
+
     async def stop(self) -> None:
-        """Write everything queued, then end the task."""
+        """Write everything queued, end the task, close the connection and the thread."""
         self._queue.put_nowait(_STOP)
-        await self._task
+        try:
+            await self._task
+        finally:
+            try:
+                await self._thread.run(self.conn.close)
+            finally:
+                await self._thread.stop()
 
     def _check(self) -> None:
         if self._task.done():
@@ -192,51 +297,28 @@ class Writer:
                 _succeed(unit)
 
     async def transaction(self, batch: list[Unit]) -> None:
-        """Write ``batch`` as one statement, hence one transaction, in one hop."""
-        payload: Payload = {}
-        for unit in batch:
-            for key, rows in unit.payload.items():
-                if rows:
-                    payload.setdefault(key, []).extend(rows)
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        async with self._lock:
-            started = time.perf_counter()
-            await self.conn.execute(WRITE_UNIT_OF_WORK, (text,))
-            self._count(started, len(batch))
+        """Write ``batch`` as one transaction, in one call to the writer's thread."""
+        started = time.perf_counter()
+        await self._thread.run(partial(write_units, self.conn, [u.payload for u in batch]))
+        self._count(started, len(batch))
         logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
 
     async def _run_job(self, job: Job[Any]) -> None:
-        """Run one job in a transaction of its own and resolve its caller's future."""
+        """Run one job (in a transaction of its own) and resolve its caller's future."""
+        started = time.perf_counter()
+        if job.transaction:
+            call = partial(_in_transaction, self.conn, job.run)
+        else:
+            call = partial(job.run, self.conn)
         try:
-            if job.transaction:
-                async with self._transaction() as conn:
-                    result = await job.run(conn)
-            else:
-                async with self._lock:
-                    result = await job.run(self.conn)
+            result = await self._thread.run(call)
         except Exception as exc:  # reported to its caller
             _fail(job, exc)
         else:
+            if job.transaction:
+                self._count(started, 0)
             if not job.future.done():
                 job.future.set_result(result)
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error."""
-        async with self._lock:
-            conn = self.conn
-            started = time.perf_counter()
-            await conn.execute("BEGIN IMMEDIATE")  # if this fails, no transaction is open
-            try:
-                yield conn
-                await conn.execute("COMMIT")
-                self._count(started, 0)
-            except BaseException:
-                try:
-                    await conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    logger.exception("ROLLBACK failed")
-                raise
 
     def _count(self, started: float, units: int) -> None:
         self.stats.commits += 1

@@ -536,9 +536,10 @@ async def test_wal_and_foreign_keys_are_on(sqlite_repo: SqliteRepository, db_pat
     """The file is in WAL mode; both connections enforce foreign keys and sync every commit."""
     with closing(sqlite3.connect(db_path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    for live in (sqlite_repo._writer, sqlite_repo._reader):
-        assert list(await live.execute_fetchall("PRAGMA foreign_keys")) == [(1,)]
-        assert list(await live.execute_fetchall("PRAGMA synchronous")) == [(2,)]  # FULL
+    reader = sqlite_repo._reader
+    for query in (sqlite_repo._write.execute, reader.execute_fetchall):
+        assert list(await query("PRAGMA foreign_keys")) == [(1,)]
+        assert list(await query("PRAGMA synchronous")) == [(2,)]  # FULL
 
 
 async def test_concurrent_commits_are_grouped(

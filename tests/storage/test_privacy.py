@@ -53,7 +53,7 @@ async def test_forgotten_text_is_in_neither_file(
     """After forget_user the erased note, organisation and draft are in neither the database
     file nor its -wal, whether they had reached the main file or were still in the WAL."""
     await plant(sqlite_repo)
-    await sqlite_repo._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # into the main file
+    await sqlite_repo._write.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # into the main file
     # A second version of each row, only in the WAL.
     await sqlite_repo.commit(
         Changes(answers=[Answer(PID, 1, US, "trust", "v1", 4, SECRET_NOTE + "!", at(3))])
@@ -71,8 +71,8 @@ async def test_forgotten_text_is_in_neither_file(
 
 async def test_both_connections_delete_securely(sqlite_repo: SqliteRepository) -> None:
     """Both connections overwrite deleted content with zeros, whatever the SQLite build."""
-    for conn in (sqlite_repo._writer, sqlite_repo._reader):
-        assert list(await conn.execute_fetchall("PRAGMA secure_delete")) == [(1,)]
+    assert await sqlite_repo._write.execute("PRAGMA secure_delete") == [(1,)]
+    assert list(await sqlite_repo._reader.execute_fetchall("PRAGMA secure_delete")) == [(1,)]
 
 
 async def test_marking_unreachable_never_brings_an_erased_member_back(

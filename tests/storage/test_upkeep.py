@@ -753,7 +753,7 @@ async def test_every_upkeep_write_uses_an_index(sqlite_repo: SqliteRepository) -
     ]
     for sql in statements:
         params = sqlite_module.forget_params(1) if ":user" in sql else (1,)
-        plan = await sqlite_repo._writer.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = await sqlite_repo._reader.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}", params)
         details = [row[3] for row in plan]
         assert details, sql
         # A correlated subquery (the purge's NOT EXISTS) is a line of its own; its rows
