@@ -276,6 +276,8 @@ def _discard(index: dict[K, set[int]], key: K, user_id: int) -> None:
 
 def _member_users(changes: Changes) -> set[int]:
     """People whose member rows the unit writes or updates."""
+    if not (changes.members or changes.reminded or changes.unreachable):
+        return set()  # an answer's unit: on every commit
     users = {m.user_id for m in changes.members}
     users.update(r.user_id for r in changes.reminded)
     users.update(uid for _, uid, _ in changes.unreachable)
@@ -284,6 +286,15 @@ def _member_users(changes: Changes) -> set[int]:
 
 def _structural(changes: Changes) -> set[str]:
     """Partnerships whose own row or members' rows the unit changes (not just an answer)."""
+    if not (
+        changes.partnerships
+        or changes.members
+        or changes.reminded
+        or changes.briefed
+        or changes.unreachable
+        or changes.reopened
+    ):
+        return set()
     ids = {p.id for p in changes.partnerships}
     ids.update(m.partnership_id for m in changes.members)
     ids.update(r.partnership_id for r in changes.reminded)

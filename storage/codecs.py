@@ -9,8 +9,10 @@ as JSON text; ints and strings as they are; ``X | None`` as ``X`` or NULL.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
+import operator
 import re
 import types
 import typing
@@ -125,9 +127,20 @@ class Codec(Generic[R]):
         return ", ".join(self.columns)
 
     def encode(self, record: R) -> tuple[object, ...]:
-        """The row of ``record``, in column order."""
-        values = (getattr(record, name) for name in self.columns)
-        return tuple(encode(v) for encode, v in zip(self.encoders, values, strict=True))
+        """The row of ``record``, in column order (on every commit: only the values that
+        need it are converted)."""
+        values = list(self._values(record))
+        for place, encode in self._converted:
+            values[place] = encode(values[place])
+        return tuple(values)
+
+    @functools.cached_property
+    def _values(self) -> Callable[[R], tuple[object, ...]]:
+        return operator.attrgetter(*self.columns)
+
+    @functools.cached_property
+    def _converted(self) -> tuple[tuple[int, Convert], ...]:
+        return tuple((i, e) for i, e in enumerate(self.encoders) if e is not _same)
 
     def decode(self, row: Row) -> R:
         """The record of ``row`` (a row in column order, or its JSON array)."""
