@@ -14,6 +14,7 @@ import hashlib
 import json
 import operator
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -100,7 +101,9 @@ def _converters(kind: object) -> tuple[Convert, Convert]:
         return (lambda v: enum(v).value), enum
     if typing.get_origin(kind) is dict:
         return encode_context, decode_context
-    if kind in (int, str):
+    if kind is str:  # ids, theme ids and versions repeat in every row: one copy in memory
+        return _same, sys.intern
+    if kind is int:
         return _same, _same
     raise TypeError(f"no storage codec for field type {kind!r}")
 
