@@ -15,6 +15,7 @@ from aiolimiter import AsyncLimiter
 
 from bot.render import ChatPacer
 from bot.settings import Settings
+from flows.model import Changes
 from tests.bot.conftest import Harness
 from tests.bot.test_journey_bot import SOCIAL, THEMES, create, join, shows_question
 from tests.support.scenario import answer_data
@@ -56,9 +57,18 @@ async def answer_card(
 async def test_each_answer_is_one_edit_of_the_tapped_card(harness: Harness) -> None:
     """In the steady state an answer makes one chat call besides answering the tap: the
     tapped card edited into the next question, for every answer that has a next question
-    (across the ambitions, the phases and their intros)."""
+    (across the ambitions, the phases and their intros), and one commit."""
     token = await create(harness)
     await join(harness, token)
+    repo = harness.app.bot_data.journey.repo
+    commits: list[Changes] = []
+    commit = repo.commit
+
+    async def counted(changes: Changes) -> None:
+        commits.append(changes)
+        await commit(changes)
+
+    repo.commit = counted  # type: ignore[method-assign]
     for number in range(2, THEMES + 1):
         card, calls = await answer_card(harness, SOCIAL)
         made = [(c.method, c.params.get("message_id")) for c in calls]
@@ -66,6 +76,7 @@ async def test_each_answer_is_one_edit_of_the_tapped_card(harness: Harness) -> N
         assert [m for m in made if m[0] != "answerCallbackQuery"] == [("editMessageText", card)]
         assert shows_question(harness.shown_to(SOCIAL)[-1], number)
     assert live_cards(harness, SOCIAL) == [card]
+    assert len(commits) == THEMES - 1  # one per answer: keeping the card where it is is free
 
 
 async def test_a_fresh_card_takes_the_buttons_of_the_one_before(harness: Harness) -> None:
