@@ -295,7 +295,7 @@ class Console:
                 self.deliver(action.chat_id, ["", plain_text(action.text(LINKS))])
                 if action.invite is not None:
                     await self.notice_invite(action.invite)
-            else:
+            elif isinstance(action, SendPhoto | SendDocument):  # not ClearButtons: no ids here
                 self.deliver(action.chat_id, ["", *self.save(action)])
         for user_id, blocks in self.waiting.items():
             if user_id != self.current and blocks:

@@ -42,14 +42,17 @@ class Services:
         return self.outbox_
 
     async def send(self, actions: Sequence[Action], query: CallbackQuery | None = None) -> None:
-        """Render actions; users found to have blocked the bot are marked and others told."""
+        """Render actions; users found to have blocked the bot are marked and others told,
+        and a question card sent as a new message is remembered as the live one."""
         if self.renderer_ is None:
             raise RuntimeError(
                 "the renderer is built in post_init; the application is not running"
             )
-        blocked = await self.renderer_.render(actions, query)
-        if blocked:  # the partners are told through the outbox
-            await self.journey.mark_unreachable(blocked)
+        rendered = await self.renderer_.render(actions, query)
+        for chat_id, message_id in rendered.cards:
+            await self.journey.card_shown(chat_id, message_id)
+        if rendered.blocked:  # the partners are told through the outbox
+            await self.journey.mark_unreachable(rendered.blocked)
 
 
 class CanvasContext(

@@ -3,6 +3,8 @@
 - Every call is retried with back-off on time-outs and network errors (never on a refusal).
 - An edit Telegram refuses because the message is gone or too old becomes a new message;
   "message is not modified" (a double tap) is not an error.
+- A question card sent as a new message is reported back (its message id), so flows know
+  which card is live; an older card whose buttons cannot be taken away is left as it is.
 - A user who blocked the bot is reported back so flows can mark them unreachable.
 - Telegram's formats live here: button taps as callback_data (bot.callback), links to the bot
   (PTB's deep-link helper), and the length limits (bot.split). HTML is the parse mode of every
@@ -18,12 +20,12 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TypeVar
 
 from aiolimiter import AsyncLimiter
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import CallbackQueryLimit
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ExtBot
@@ -33,6 +35,7 @@ from bot.callback import pack
 from bot.split import MESSAGE_LIMIT, fit_caption, split_html, telegram_length
 from flows.actions import (
     Action,
+    ClearButtons,
     Edit,
     Keyboard,
     Notice,
@@ -131,8 +134,17 @@ async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
     return await call()
 
 
+@dataclass(slots=True)
+class Rendered:
+    """What came of rendering: the chats that turned out to have blocked the bot, and the
+    question cards that went out as new messages, as (chat id, message id)."""
+
+    blocked: set[int] = field(default_factory=set)
+    cards: list[tuple[int, int]] = field(default_factory=list)
+
+
 class Renderer:
-    """Sends actions in order; returns the chats that turned out to have blocked the bot."""
+    """Sends actions in order; reports blocked chats and the question cards it sent."""
 
     def __init__(self, bot: ExtBot[Any], pacer: ChatPacer | None = None) -> None:
         self.bot = bot
@@ -140,25 +152,28 @@ class Renderer:
 
     async def render(
         self, actions: Sequence[Action], query: CallbackQuery | None = None
-    ) -> set[int]:
+    ) -> Rendered:
         if query is not None:
             notice = next((plain_notice(a.text) for a in actions if isinstance(a, Notice)), None)
             await _quietly(with_retries(lambda: query.answer(notice)))
-        blocked: set[int] = set()
+        done = Rendered()
         for action in (one for given in actions for one in self.messages(given)):
             if isinstance(action, Notice):
                 continue
             chat_id = _chat_of(action, query)
-            if chat_id is None or chat_id in blocked:
+            if chat_id is None or chat_id in done.blocked:
                 continue
             if self.pacer is not None:
                 await self.pacer.wait(chat_id)
             try:
-                await with_retries(partial(self._one, action, query))
+                card = await with_retries(partial(self._one, action, query))
             except Forbidden:
                 logger.info("chat %s has blocked the bot", chat_id)
-                blocked.add(chat_id)
-        return blocked
+                done.blocked.add(chat_id)
+            else:
+                if card is not None:
+                    done.cards.append((chat_id, card))
+        return done
 
     async def deliver(self, message: Action) -> None:
         """Send one message of ``messages()`` (paced per chat); no retries, errors raised.
@@ -176,12 +191,16 @@ class Renderer:
     def links(self) -> DeepLinks:
         return DeepLinks(self.bot.username)
 
-    async def _one(self, action: Action, query: CallbackQuery | None) -> None:
+    async def _one(self, action: Action, query: CallbackQuery | None) -> int | None:
+        """Make the call(s) for one action; the message id of a question card sent anew."""
         if isinstance(action, Send):
-            await self._send(action.chat_id, action.text, action.keyboard)
-        elif isinstance(action, Edit):
-            if query is not None:
-                await self._edit(query, action)
+            sent = await self._send(action.chat_id, action.text, action.keyboard)
+            return sent.message_id if action.card else None
+        if isinstance(action, Edit):
+            anew = None if query is None else await self._edit(query, action)
+            return anew.message_id if anew is not None and action.card else None
+        if isinstance(action, ClearButtons):
+            await self._clear(action)
         elif isinstance(action, SendPhoto):
             await self.bot.send_photo(
                 action.chat_id, action.png, caption=fit_caption(action.caption)
@@ -192,9 +211,25 @@ class Renderer:
                 InputFile(action.content, filename=action.filename),
                 caption=fit_caption(action.caption),
             )
+        return None
 
-    async def _send(self, chat_id: int, text: str, keyboard: Keyboard) -> None:
-        await self.bot.send_message(chat_id, text, reply_markup=markup(keyboard))
+    async def _send(self, chat_id: int, text: str, keyboard: Keyboard) -> Message:
+        return await self.bot.send_message(chat_id, text, reply_markup=markup(keyboard))
+
+    async def _clear(self, action: ClearButtons) -> None:
+        """An older card loses its buttons (editMessageReplyMarkup without a markup). Gone,
+        too old or without buttons already: logged and left, never holding up the rest."""
+
+        async def clear() -> object:
+            # PTB's Defaults would add the parse mode, which this method does not take.
+            return await self.bot.edit_message_reply_markup(
+                action.chat_id, action.message_id, api_kwargs={"parse_mode": None}
+            )
+
+        try:
+            await with_retries(clear)
+        except NetworkError as exc:  # BadRequest included: Telegram refused
+            logger.info("an older card keeps its buttons: %s", exc.message)
 
     def messages(self, action: Action) -> list[Action]:
         """Long texts as messages within Telegram's limit, links to the bot filled in."""
@@ -205,20 +240,22 @@ class Renderer:
         if not isinstance(action, Send) or telegram_length(action.text) <= MESSAGE_LIMIT:
             return [action]
         parts = split_html([action.text])
-        last = Send(action.chat_id, parts[-1], action.keyboard)  # the buttons go last
+        last = replace(action, text=parts[-1])  # the buttons (and a card's flag) go last
         return [*(Send(action.chat_id, part) for part in parts[:-1]), last]
 
-    async def _edit(self, query: CallbackQuery, action: Edit) -> None:
+    async def _edit(self, query: CallbackQuery, action: Edit) -> Message | None:
+        """Edit the tapped message; the message sent instead if it could not be edited."""
         try:
             await query.edit_message_text(action.text, reply_markup=markup(action.keyboard))
         except BadRequest as exc:
             reason = exc.message.lower()
             if "not modified" in reason:  # a double tap edits to the same content
-                return
+                return None
             if not any(gone in reason for gone in _GONE) or query.message is None:
                 raise
             logger.info("message could not be edited; sending it anew")
-            await self._send(query.message.chat.id, action.text, action.keyboard)
+            return await self._send(query.message.chat.id, action.text, action.keyboard)
+        return None
 
 
 def _chat_of(action: Action, query: CallbackQuery | None) -> int | None:

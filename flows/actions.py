@@ -156,11 +156,16 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """A new message to ``chat_id`` (a private chat's id is the user's id)."""
+    """A new message to ``chat_id`` (a private chat's id is the user's id).
+
+    ``card``: the question card, sent fresh. The transport tells the journey which message
+    it became (``Journey.card_shown``), so that the next fresh card can take its buttons.
+    """
 
     chat_id: int
     text: str
     keyboard: Keyboard = ()
+    card: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,10 +199,24 @@ class SendLinked:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """Replace the text and buttons of the message whose button was tapped."""
+    """Replace the text and buttons of the message whose button was tapped.
+
+    ``card``: the tapped message becomes the question card; should the transport have to
+    send it anew instead, it tells the journey which message that is, as for a fresh card.
+    """
 
     text: str
     keyboard: Keyboard = ()
+    card: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClearButtons:
+    """Take the buttons away from an older message (a question card that is no longer the
+    live one). Telegram may refuse (the message is gone or too old): that is no failure."""
+
+    chat_id: int
+    message_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +241,7 @@ class SendDocument:
     caption: str
 
 
-Action = Send | SendLong | SendLinked | Edit | Notice | SendPhoto | SendDocument
+Action = Send | SendLong | SendLinked | Edit | ClearButtons | Notice | SendPhoto | SendDocument
 
 # What can wait in an outbox: addressed to a chat, and whole (no links still to fill in).
 Deliverable = Send | SendLong | SendPhoto | SendDocument

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flows import cards, onboarding
@@ -20,7 +21,9 @@ from flows.actions import (
 )
 from flows.cards import Question
 from flows.machine import Trigger
+from flows.model import Changes
 from flows.session import Session
+from flows.staging import LIVE_CARD
 
 if TYPE_CHECKING:
     from flows.journey import Journey, TapHandler
@@ -36,6 +39,17 @@ async def on_text(j: Journey, s: Session, text: str) -> None:
         hold_text(j, s, text)
     else:
         j.fire(s, Trigger.TEXT_SENT)
+
+
+async def card_shown(j: Journey, user_id: int, message_id: int) -> None:
+    """A fresh question card went out as message ``message_id`` of the user's chat: kept in
+    their stored context, so that the next fresh card takes its buttons away. A commit of
+    its own, only for a fresh card: an answer on the live card keeps it where it is."""
+    stored = await j.repo.participant(user_id)
+    if stored is None:  # erased meanwhile
+        return
+    context = {**stored.context, LIVE_CARD: str(message_id)}
+    await j.repo.commit(Changes(participants=[replace(stored, context=context)]))
 
 
 def hold_text(j: Journey, s: Session, text: str) -> None:
@@ -171,9 +185,11 @@ def answered(
     elif not s.has_open_question() and not s.offers_skipped():
         s.finish()
     j.fire(s, Trigger.ANSWERED)
-    if s.card_after is not None:  # no next question took the card
+    took = s.card_after is None
+    if not took:  # no next question took the card
         s.card_after = None
         s.replies.insert(at, cards.answered_view(s, theme))
+    cards.tapped_card(s, live=took)
 
 
 async def revisit_tapped(j: Journey, s: Session, tap: RevisitTap) -> None:

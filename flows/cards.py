@@ -3,13 +3,27 @@
 A question is an ambition (one tap on an option) or a theme (a point of the scale, "not yet
 relevant", or skip). Every button names its partnership, round and question, so that a stale
 or doubled tap can never answer another question than the one it was shown with.
+
+One card is live: each answer edits the tapped card into the next question; when a card is
+sent fresh (after typed text, a note, /resume) the one before it loses its buttons. The live
+card's message id, as the transport reports it, is kept in the participant's context.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows.actions import POINTS, AnswerTap, Button, ChangeTap, Edit, Keyboard, NoteTap
+from flows.actions import (
+    POINTS,
+    AnswerTap,
+    Button,
+    ChangeTap,
+    ClearButtons,
+    Edit,
+    Keyboard,
+    NoteTap,
+    Send,
+)
 from flows.canvas import Ambition, Theme
 from flows.messages import Markup
 from flows.model import Answer
@@ -147,7 +161,31 @@ def card(s: Session, question: Question, previous: Question) -> Edit:
         s.t("button_note_on", title=previous.title(s.language)),
         NoteTap(partnership.id, partnership.round, previous.id),
     )
-    return Edit(Markup("\n\n").join(parts), (*keyboard(s, question), (note,)))
+    return Edit(Markup("\n\n").join(parts), (*keyboard(s, question), (note,)), card=True)
+
+
+def send_fresh(s: Session, question: Question) -> None:
+    """The question as a new card at the foot of the chat; the card before it, if the
+    transport told which message that is, loses its buttons."""
+    s.replies.append(Send(s.user_id, asking_text(s, question), keyboard(s, question), card=True))
+    _retire(s)
+
+
+def tapped_card(s: Session, *, live: bool) -> None:
+    """The tapped message was edited into the next question (``live``) or into the answer it
+    got. It is the live card now, or none is; another card that still had buttons loses them
+    (a tap on an older card, e.g. one sent before cards were tracked)."""
+    if s.tapped is None:  # the transport does not tell which message was tapped
+        return
+    if s.card != s.tapped:
+        _retire(s)
+    s.card = s.tapped if live else None
+
+
+def _retire(s: Session) -> None:
+    if s.card is not None:
+        s.replies.append(ClearButtons(s.user_id, s.card))
+        s.card = None
 
 
 def answered_view(s: Session, question: Question) -> Edit:

@@ -54,10 +54,13 @@ class TextSent:
 @dataclass(frozen=True, slots=True)
 class ButtonTapped:
     """A button pressed; ``tap`` is None when the transport could not read what it meant
-    (a button of an old version, or data a modified client made up)."""
+    (a button of an old version, or data a modified client made up). ``message_id``: the
+    message the button is under, when the transport knows message ids (a tap on an older
+    question card makes that card the live one)."""
 
     user: User
     tap: Tap | None
+    message_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

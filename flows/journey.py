@@ -169,6 +169,10 @@ class Journey:
         """These users blocked the bot: mark them, and tell the others (through the outbox)."""
         await privacy.mark_unreachable(self, user_ids)
 
+    async def card_shown(self, user_id: int, message_id: int) -> None:
+        """A fresh question card went out as ``message_id``: the live one (flows.cards)."""
+        await answering.card_shown(self, user_id, message_id)
+
     async def purge_inactive(self, now: datetime) -> int:
         """Delete partnerships without activity for the retention period (a daily job)."""
         return await privacy.purge_inactive(self, now)
@@ -326,6 +330,7 @@ class Journey:
             logger.info("unreadable button data from a client")
             s.replies.append(Notice(s.t("stale_button")))
             return
+        s.tapped = event.message_id
         await TAPS[type(event.tap)](self, s, event.tap)
 
     # ------------------------------------------------------------ the summary

@@ -27,6 +27,7 @@ class Session(Staging):
 
     # The question just answered by a tap on the live card: the next question replaces it.
     card_after: Question | None = None
+    tapped: int | None = None  # the message whose button this update's tap came from
     forget: bool = False  # erase the person's data instead of storing this update
     # A facilitator welcomed in this update: the welcome says what the idle line would.
     welcomed: bool = False
@@ -185,7 +186,7 @@ class Session(Staging):
         opening = cards.intro(self, question)
         if opening is not None:
             self.say(opening)
-        self.say(cards.asking_text(self, question), cards.keyboard(self, question))
+        cards.send_fresh(self, question)
 
     def on_enter_REVISIT(self, *_: object) -> None:  # noqa: N802
         partnership = self.partnership

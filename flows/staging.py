@@ -25,6 +25,10 @@ from flows.model import Answer, Changes, Member, Participant, Partnership
 # round makes them stale, for every member (see ``expire_stale_step``).
 ROUND_BOUND: Final = ("note", "typed", "typed_for", "draft", "draft_for")
 ROUND_KEY: Final = "round"
+# The message id of the live question card, as the transport told it: stored in the context,
+# but held beside it during an update (``Staging.card``), so a step that resets the context
+# does not forget which card still has buttons.
+LIVE_CARD: Final = "card"
 
 
 @dataclass(slots=True)
@@ -54,6 +58,12 @@ class Staging:
     changes: Changes = field(default_factory=Changes)
     replies: list[Action] = field(default_factory=list)
     finished: bool = False  # this update finished the round for this partner
+    card: int | None = None  # the live question card's message id (LIVE_CARD)
+
+    def __post_init__(self) -> None:
+        live = self.context.pop(LIVE_CARD, "")
+        if live.isdigit():
+            self.card = int(live)
 
     def t(self, key: str, /, **values: object) -> Markup:
         return self.texts.messages(key, self.language, **values)
@@ -73,6 +83,8 @@ class Staging:
             context.setdefault(ROUND_KEY, self._round_name(self.partnership))
         else:
             context.pop(ROUND_KEY, None)
+        if self.card is not None:
+            context[LIVE_CARD] = str(self.card)
         return Participant(
             user_id=self.user_id,
             state=self.state.value,

@@ -51,7 +51,8 @@ async def on_button(update: Update, context: CanvasContext) -> None:
     user, query = _user(update), update.callback_query
     if user is None or query is None:
         return
-    await _run(update, context, ButtonTapped(user, unpack(query.data or "")))
+    message_id = query.message.message_id if query.message is not None else None
+    await _run(update, context, ButtonTapped(user, unpack(query.data or ""), message_id))
 
 
 async def on_other(update: Update, context: CanvasContext) -> None:

@@ -567,6 +567,16 @@ class FakeTelegram:
                         return message.message_id, data
         raise AssertionError(f"no button {prefix!r}…{suffix!r} is shown in chat {chat_id}")
 
+    def showing(self, chat_id: int, prefix: str) -> list[int]:
+        """The bot's messages in ``chat_id`` that now show a button whose callback_data starts
+        with ``prefix`` (after edits and removed keyboards): their ids, oldest first."""
+        with self.cond:
+            return [
+                m.message_id
+                for m in self._messages.get(chat_id, {}).values()
+                if any(data.startswith(prefix) for data in m.buttons())
+            ]
+
     def texts_in(self, chat_id: int) -> list[str]:
         """The visible texts of the bot's messages kept in ``chat_id``, oldest first."""
         with self.cond:
