@@ -1,4 +1,4 @@
-"""A unit of work as the payload of the unit-of-work trigger (storage/statements.py)."""
+"""A unit of work as the rows of each UNIT_OF_WORK statement (storage/statements.py)."""
 
 from __future__ import annotations
 

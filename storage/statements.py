@@ -1,4 +1,4 @@
-"""The SQL text of the repository: reads, the unit-of-work trigger, erasure and deletion.
+"""The SQL text of the repository: reads, the unit of work's statements, erasure and deletion.
 
 Column lists come from the codecs, hence from the records' fields; the rule of who answers
 comes from ``Role.answers``. Every statement is built once, at import.
