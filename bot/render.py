@@ -19,7 +19,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from aiolimiter import AsyncLimiter
@@ -82,6 +82,7 @@ def _markup_kwargs(keyboard: Keyboard) -> JSONDict | None:
     return None if json is None else {"reply_markup": json}
 
 
+@lru_cache(maxsize=64)  # a toast is one of a few texts per language
 def plain_notice(text: str) -> str:
     """A toast is plain text of at most 200 characters: the message's tags go, its escaped
     values are shown as typed ("A&B", not "A&amp;B"), and a long one is cut, not refused."""
