@@ -4,9 +4,9 @@
 - An edit Telegram refuses because the message is gone or too old becomes a new message;
   "message is not modified" (a double tap) is not an error.
 - A user who blocked the bot is reported back so flows can mark them unreachable.
-- Telegram's formats live here: button taps as callback_data (bot.callback), links to the bot
-  (PTB's deep-link helper), and the length limits (bot.split). HTML is the parse mode of every
-  message by the Application's defaults.
+- Telegram's formats live here: button taps as callback_data (bot.callback), keyboards as the
+  Bot API's JSON, links to the bot (PTB's deep-link helper), and the length limits
+  (bot.split). HTML is the parse mode of every message by the Application's defaults.
 - Messages to one chat are paced (a burst, then about one a second), so a long summary
   stays within Telegram's per-chat limit; AIORateLimiter keeps the global limit.
 """
@@ -56,11 +56,11 @@ _GONE = ("message to edit not found", "message can't be edited", "message is too
 
 
 def markup(keyboard: Keyboard) -> JSONDict | None:
-    """The keyboard as the Bot API's InlineKeyboardMarkup, in JSON as it goes on the wire.
+    """The keyboard as the Bot API's InlineKeyboardMarkup object, ready for JSON.
 
     Not PTB's objects: building an InlineKeyboardButton (some twenty attributes set through
-    TelegramObject's guarded ``__setattr__``) and serialising it again for the request were
-    most of the cost of rendering an answer, for the same JSON.
+    TelegramObject's guarded ``__setattr__``) and turning it back into this for the request
+    were most of the cost of rendering an answer, for the same bytes on the wire.
     """
     if not keyboard:
         return None
