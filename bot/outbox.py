@@ -26,8 +26,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Final, Protocol
@@ -130,8 +130,8 @@ class Sender:
         """Rows were committed: look now."""
         self._wakeup.set()
 
-    @asynccontextmanager
-    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+    @contextmanager
+    def hold(self, chat_id: int) -> Iterator[None]:
         """While held, nothing from the outbox goes to ``chat_id``: a person's own replies to
         their update go first, then what the update put in the outbox for them."""
         self._held[chat_id] = self._held.get(chat_id, 0) + 1

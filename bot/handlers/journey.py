@@ -25,10 +25,11 @@ def _user(update: Update) -> User | None:
 
 
 async def _run(update: Update, context: CanvasContext, event: Event) -> None:
+    services = context.services
     # The person's own replies go first; what the update put in the outbox for them follows.
-    async with context.services.outbox.hold(event.user.id):
-        actions = await context.journey.handle(event)
-        await context.services.send(actions, update.callback_query)
+    with services.outbox.hold(event.user.id):
+        actions = await services.journey.handle(event)
+        await services.send(actions, update.callback_query)
 
 
 async def on_command(update: Update, context: CanvasContext) -> None:
@@ -74,9 +75,10 @@ async def on_other(update: Update, context: CanvasContext) -> None:
 
 
 def register(app: CanvasApp) -> None:
+    # Button taps first: they are most updates, and no other handler here takes a tap.
+    app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(CommandHandler([c.value for c in Command], on_command, filters=PRIVATE & NEW))
     app.add_handler(MessageHandler(PRIVATE & NEW & filters.TEXT & ~filters.COMMAND, on_text))
-    app.add_handler(CallbackQueryHandler(on_button))
     # Groups: only when addressed (a command or a reply), so the bot never chats over people.
     addressed = filters.COMMAND | filters.REPLY
     app.add_handler(MessageHandler(~PRIVATE & addressed & NEW, on_other))

@@ -5,11 +5,22 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, cast
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ExtBot
 
-from bot.render import Renderer
+from bot.render import Renderer, markup
 from bot.split import MESSAGE_LIMIT, telegram_length
-from flows.actions import Action, BotLinks, Button, ContinueTap, Send, SendLinked, SendLong
+from flows.actions import (
+    Action,
+    AnswerTap,
+    BotLinks,
+    Button,
+    ContinueTap,
+    ForgetTap,
+    Send,
+    SendLinked,
+    SendLong,
+)
 
 
 def renderer() -> Renderer:
@@ -49,3 +60,28 @@ def test_a_long_text_is_packed_by_its_blocks() -> None:
     blocks = tuple(f"<b>Thema {n}</b>\n" + "y" * 1500 for n in range(5))
     parts = texts(renderer().messages(SendLong(7, blocks)))
     assert parts == ["\n\n".join(blocks[:2]), "\n\n".join(blocks[2:4]), blocks[4]]
+
+
+def test_a_keyboard_goes_out_as_ptbs_own_markup_would() -> None:
+    """The keyboard's JSON is what PTB's InlineKeyboardMarkup serialises to: rows kept, taps
+    as their callback data (the wire format of buttons already in chats), links as URLs."""
+    keyboard = (
+        (
+            Button("1", AnswerTap("p1", 2, "impact", 1)),
+            Button("Sla over", AnswerTap("p1", 2, "impact", None)),
+        ),
+        (Button("Ja", ForgetTap(True, 1700000000)),),
+        (Button("Open", url="https://example.org/report"),),
+    )
+    ptb = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("1", callback_data="a:p1:2:impact:1"),
+                InlineKeyboardButton("Sla over", callback_data="a:p1:2:impact:s"),
+            ],
+            [InlineKeyboardButton("Ja", callback_data="f:yes:1700000000")],
+            [InlineKeyboardButton("Open", url="https://example.org/report")],
+        ]
+    )
+    assert markup(keyboard) == ptb.to_dict()
+    assert markup(()) is None
