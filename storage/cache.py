@@ -13,10 +13,13 @@ language. Anything else a unit touches (partnership, member, reminder, briefing,
 and new-round rows) drops every cached snapshot that shows it, to be read again. Writes that
 are not units (erasure, deletion, the purge) clear the cache.
 
-A read that misses runs while other units commit. Its snapshot is kept only if no unit that
-touched it (its person, partnerships or members) was applied after the read began, so a read
-of the old state never overwrites what a commit put in. Capacity is bounded (least recently
-used first out). ``CHECK`` (tests set it) compares every hit with a fresh read.
+A read that misses runs while other units commit. Its snapshot is kept only if no unit
+applied after the read began wrote its person's rows or a partnership or member row it
+shows, so a read of the old state never overwrites what a commit put in; what others' answers
+and participant rows change in it (the last activity, a language) is set right as it is
+kept, so partners answering at the same time still get their snapshots kept. Capacity is
+bounded (least recently used first out). ``CHECK`` (tests set it) compares every hit with a
+fresh read.
 """
 
 from __future__ import annotations
@@ -104,8 +107,16 @@ class SnapshotCache:
         self._by_member: dict[int, set[int]] = {}  # member's user id -> cached users
         self._tick = 0  # one more per applied unit or clear
         self._cleared_at = 0
-        self._user_touched: dict[int, int] = {}  # user id -> tick of the last unit on them
+        # What units applied since a read began may have changed under it, by the tick of
+        # the last such unit: a read touched so is not kept. A person's own rows (only their
+        # own updates write them, one at a time); member and partnership rows (structural).
+        self._own_touched: dict[int, int] = {}
+        self._member_touched: dict[int, int] = {}
         self._partnership_touched: dict[str, int] = {}
+        # What others' answers and participant rows change in a snapshot, set right at fill:
+        # the partnership's last activity (it only moves forward) and a member's language.
+        self._activity: dict[str, datetime] = {}
+        self._language: dict[int, str] = {}
         self._pending = 0  # units committing now
         self._quiet_since = 0  # no unit was committing from this tick on, unless _pending
 
@@ -132,6 +143,7 @@ class SnapshotCache:
         entry = _Entry.of(snap)
         if self.capacity <= 0 or not self._untouched(user_id, entry, read_at):
             return
+        self._catch_up(entry)
         self._drop(user_id)
         self._entries[user_id] = entry
         self._index(user_id, entry)
@@ -173,13 +185,14 @@ class SnapshotCache:
         users, partnerships = _touched(changes)
         for user_id in users | self._cached_with(users, partnerships):
             self._drop(user_id)
-        self._mark(users, partnerships)
+        self._mark(self._member_touched, users)  # whatever it was: as if structural
+        self._mark(self._partnership_touched, partnerships)
 
     def _apply(self, changes: Changes) -> None:
         """A committed unit: update the snapshots it touches, or drop them."""
         self._pending -= 1
         self._tick += 1
-        users, partnerships = _touched(changes)
+        self._note(changes)
         stale = set(self._cached_with(_member_users(changes), _structural(changes)))
         for p in changes.participants:
             entry = self._entries.get(p.user_id)
@@ -197,17 +210,43 @@ class SnapshotCache:
                 self._entries[user_id].languages[p.user_id] = p.language
         for a in changes.answers:
             self._put_answer(a)
-        self._mark(users, partnerships)
 
     # ------------------------------------------------------------------ inside
 
     def _untouched(self, user_id: int, entry: _Entry, read_at: int) -> bool:
-        """Whether no unit applied since tick ``read_at`` touched what ``entry`` shows."""
-        if read_at < self._cleared_at or self._user_touched.get(user_id, 0) > read_at:
+        """Whether no unit applied since tick ``read_at`` changed what ``entry`` shows, other
+        than what ``_catch_up`` sets right."""
+        if read_at < self._cleared_at or self._own_touched.get(user_id, 0) > read_at:
             return False
         if any(self._partnership_touched.get(p, 0) > read_at for p in entry.partnerships()):
             return False
-        return all(self._user_touched.get(u, 0) <= read_at for u in entry.people())
+        people = entry.people() | {user_id}
+        return all(self._member_touched.get(u, 0) <= read_at for u in people)
+
+    def _catch_up(self, entry: _Entry) -> None:
+        """Others' answers and languages applied while the entry was read."""
+        pact = entry.partnership
+        latest = self._activity.get(pact.id) if pact is not None else None
+        if pact is not None and latest is not None and not _since(pact, latest):
+            entry.partnership = replace(pact, last_activity_at=latest)
+        for member in entry.people():
+            if (language := self._language.get(member)) is not None:
+                entry.languages[member] = language
+
+    def _note(self, changes: Changes) -> None:
+        """Remember what ``changes`` touched, for reads under way (see ``_untouched``)."""
+        if len(self._own_touched) + len(self._partnership_touched) > _PRUNE_AT:
+            self._forget_marks()
+        self._mark(self._own_touched, {p.user_id for p in changes.participants})
+        self._mark(self._own_touched, {a.user_id for a in changes.answers})
+        self._mark(self._member_touched, _member_users(changes))
+        self._mark(self._partnership_touched, _structural(changes))
+        for p in changes.participants:
+            self._language[p.user_id] = p.language
+        for a in changes.answers:
+            known = self._activity.get(a.partnership_id)
+            if known is None or known < a.answered_at:
+                self._activity[a.partnership_id] = a.answered_at
 
     def _put_answer(self, answer: Answer) -> None:
         entry = self._entries.get(answer.user_id)
@@ -221,7 +260,7 @@ class SnapshotCache:
             shown = other.partnership
             if shown is None or shown.id != answer.partnership_id:
                 continue
-            if shown.last_activity_at is None or shown.last_activity_at < answer.answered_at:
+            if not _since(shown, answer.answered_at):
                 other.partnership = replace(shown, last_activity_at=answer.answered_at)
 
     def _cached_with(self, users: set[int], partnerships: set[str]) -> set[int]:
@@ -250,20 +289,24 @@ class SnapshotCache:
         for member in entry.people():
             _discard(self._by_member, member, user_id)
 
-    def _mark(self, users: set[int], partnerships: set[str]) -> None:
-        if len(self._user_touched) + len(self._partnership_touched) > _PRUNE_AT:
-            self._forget_marks()
-        for user_id in users:
-            self._user_touched[user_id] = self._tick
-        for pid in partnerships:
-            self._partnership_touched[pid] = self._tick
+    def _mark(self, marks: dict[K, int], keys: set[K]) -> None:
+        for key in keys:
+            marks[key] = self._tick
 
     def _forget_marks(self) -> None:
         """No marks kept: no read that began before now may fill."""
         self._tick += 1
         self._cleared_at = self._tick
-        self._user_touched.clear()
-        self._partnership_touched.clear()
+        for marks in (self._own_touched, self._member_touched, self._partnership_touched):
+            marks.clear()
+        self._activity.clear()
+        self._language.clear()
+
+
+def _since(pact: Partnership, moment: datetime) -> bool:
+    """Whether the partnership's last activity is at ``moment`` or later (an answer at
+    ``moment`` moves it forward, never back: storage's trigger)."""
+    return pact.last_activity_at is not None and pact.last_activity_at >= moment
 
 
 def _discard(index: dict[K, set[int]], key: K, user_id: int) -> None:

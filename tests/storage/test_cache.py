@@ -76,18 +76,40 @@ async def test_a_finished_partner_is_read_again(sqlite_repo: SqliteRepository) -
     assert (await repo.snapshot(1)).members[1].finished_at == T0
 
 
-async def test_a_read_that_began_before_a_commit_is_not_kept(
+async def test_a_read_that_began_before_a_partners_change_is_not_kept(
     sqlite_repo: SqliteRepository,
 ) -> None:
-    """The partner's language changes while a read of the old one is under way."""
+    """The partner finishes while a read of their unfinished member row is under way."""
     repo = sqlite_repo
     await two_partners(repo)
     read_at = repo.cache.tick
     old = await fresh(repo, 1)
-    await repo.commit(Changes(participants=[a_participant(2, language="en")]))
+    finished = replace(a_member(2, Role.BUSINESS, minutes=1), finished_at=T0)
+    await repo.commit(Changes(members=[finished]))
     repo.cache.fill(1, old, read_at)
     assert len(repo.cache) == 0
-    assert (await repo.snapshot(1)).languages[2] == "en"
+    assert (await repo.snapshot(1)).members[1].finished_at == T0
+
+
+async def test_a_read_under_way_catches_up_with_the_partners_answer_and_language(
+    sqlite_repo: SqliteRepository,
+) -> None:
+    """Partners answer at the same time: a read racing the other's answer is kept, set right."""
+    repo = sqlite_repo
+    await two_partners(repo)
+    read_at = repo.cache.tick
+    old = await fresh(repo, 1)
+    await repo.commit(
+        Changes(
+            participants=[a_participant(2, language="en")],
+            answers=[an_answer("trust", 2, seconds=30)],
+        )
+    )
+    repo.cache.fill(1, old, read_at)
+    assert len(repo.cache) == 1
+    kept = await repo.snapshot(1)
+    assert kept == await fresh(repo, 1)
+    assert kept.languages[2] == "en"
 
 
 async def test_a_cancelled_commit_forgets_what_it_touched(

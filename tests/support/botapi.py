@@ -250,29 +250,32 @@ _REQUIRED_ATTR = {"a": "href", "tg-emoji": "emoji-id", "span": "class"}
 _TAGS = _FORMATTING | {"a", "code", "pre", "blockquote", "tg-emoji"}
 
 
+_STARTS = re.compile(r"[&<]")  # the characters that start markup
+
+
 def parse_html(text: str) -> tuple[str, list[str]]:
     """Parse Telegram's HTML parse mode: the visible text and the problems Telegram reports."""
+    text = str.__str__(text)  # plain: each index of a markupsafe.Markup makes a new Markup
     plain: list[str] = []
     problems: list[str] = []
     stack: list[str] = []
     pos = 0
-    while pos < len(text):
-        char = text[pos]
-        if char in _MARKUP:
-            found = _MARKUP[char].match(text, pos)
-            if found is None:
-                problems.append(f"bare {char!r} at offset {pos}, escape it as {html.escape(char)}")
-                plain.append(char)
-                pos += 1
-                continue
-            if char == "&":
-                plain.append(html.unescape(found.group(0)))
-            else:
-                problems.extend(_tag_problems(found, stack))
-            pos = found.end()
-        else:
+    while (start := _STARTS.search(text, pos)) is not None:
+        at = start.start()
+        plain.append(text[pos:at])  # plain text up to the next markup character
+        char = text[at]
+        found = _MARKUP[char].match(text, at)
+        if found is None:
+            problems.append(f"bare {char!r} at offset {at}, escape it as {html.escape(char)}")
             plain.append(char)
-            pos += 1
+            pos = at + 1
+            continue
+        if char == "&":
+            plain.append(html.unescape(found.group(0)))
+        else:
+            problems.extend(_tag_problems(found, stack))
+        pos = found.end()
+    plain.append(text[pos:])
     problems.extend(f"unclosed tag <{name}>" for name in reversed(stack))
     return "".join(plain), problems
 
