@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from flows.actions import POINTS, AnswerTap, Button, ChangeTap, Edit, Keyboard, NoteTap
 from flows.canvas import Ambition, Theme
-from flows.messages import Markup
+from flows.messages import Markup, join
 from flows.model import Answer
 
 if TYPE_CHECKING:
@@ -27,9 +27,12 @@ def question_text(s: Session, question: Question) -> Markup:
     number = canvas.number(question.id)
     total = len(canvas.questions)
     if isinstance(question, Ambition):
-        options = Markup("\n").join(
-            s.t("option_line", label=o.label(language), explain=o.explain(language))
-            for o in question.options
+        options = join(
+            "\n",
+            (
+                s.t("option_line", label=o.label(language), explain=o.explain(language))
+                for o in question.options
+            ),
         )
         return s.t(
             "ambition_question",
@@ -64,7 +67,7 @@ def asking_text(s: Session, question: Question) -> Markup:
         low=scale[0](s.language).lower(),
         high=scale[-1](s.language).lower(),
     )
-    return Markup("\n\n").join((text, legend))
+    return join("\n\n", (text, legend))
 
 
 def keyboard(s: Session, question: Question, *, change: bool = False) -> Keyboard:
@@ -147,7 +150,7 @@ def card(s: Session, question: Question, previous: Question) -> Edit:
         s.t("button_note_on", title=previous.title(s.language)),
         NoteTap(partnership.id, partnership.round, previous.id),
     )
-    return Edit(Markup("\n\n").join(parts), (*keyboard(s, question), (note,)))
+    return Edit(join("\n\n", parts), (*keyboard(s, question), (note,)))
 
 
 def answered_view(s: Session, question: Question) -> Edit:

@@ -14,13 +14,22 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 
 from markupsafe import Markup
+from markupsafe import escape as markup_escape
 from pydantic import TypeAdapter, ValidationError
 
 from flows.canvas import LANGUAGES, Language, Text
 from flows.errors import ContentError
 
 # Markup (markupsafe's) is the escaped-text type of flows/: the other modules import it here.
-__all__ = ["Markup", "Messages", "Template", "escape", "load_messages", "parse_messages"]
+__all__ = [
+    "Markup",
+    "Messages",
+    "Template",
+    "escape",
+    "join",
+    "load_messages",
+    "parse_messages",
+]
 
 MESSAGE_FILES = ("content/messages.toml", "content/summary.toml", "content/report.toml")
 
@@ -34,6 +43,18 @@ def escape(value: object) -> Markup:
     if isinstance(value, Markup):
         return value
     return Markup(html.escape(str(value), quote=False))  # noqa: S704 (escaped just now)
+
+
+def _safe(text: str) -> Markup:
+    """``Markup(text)`` for a text known to be safe, without markupsafe's checks of the
+    argument (an ``__html__`` method, an encoding): what it returns for a plain ``str``."""
+    return str.__new__(Markup, text)
+
+
+def join(separator: str, parts: Iterable[str]) -> Markup:
+    """``Markup(separator).join(parts)``, without its calls for a part that is ``Markup``
+    already; any other part is escaped by markupsafe, as that join does."""
+    return _safe(separator.join([p if isinstance(p, Markup) else markup_escape(p) for p in parts]))
 
 
 def _placeholders(template: str) -> set[str]:
@@ -74,10 +95,14 @@ class Template:
             out.append(literal)
             if name is not None:
                 value = values[name]
-                out.append(
-                    value if isinstance(value, Markup) else html.escape(str(value), quote=False)
-                )
-        return Markup("".join(out))  # noqa: S704 (our text, every value escaped above)
+                if isinstance(value, Markup):
+                    out.append(value)
+                else:  # as ``escape`` does, without a call per value: this runs for every reply
+                    text = str(value)
+                    if "&" in text or "<" in text or ">" in text:
+                        text = html.escape(text, quote=False)
+                    out.append(text)
+        return _safe("".join(out))
 
 
 class Messages:

@@ -7,7 +7,7 @@ import string
 import pytest
 
 from flows.canvas import LANGUAGES
-from flows.messages import Markup, Template, escape, load_messages
+from flows.messages import Markup, Template, escape, join, load_messages
 
 MESSAGES = load_messages()
 # Values as the features pass them: user text with HTML's special characters, numbers, and
@@ -79,3 +79,18 @@ def test_a_missing_value_raises_key_error_naming_it() -> None:
     """As with format_map: a placeholder without a value is a KeyError with its name."""
     with pytest.raises(KeyError, match="title"):
         Template("Saved: {title} ({count})").fill({"count": 1})
+
+
+@pytest.mark.parametrize("separator", ["\n\n", "\n", ""])
+def test_join_is_markupsafes_join(separator: str) -> None:
+    """``join`` gives what ``Markup(separator).join`` gives: Markup parts as they are, any
+    other part escaped as markupsafe escapes it (quotes too), the result Markup."""
+    for parts in (
+        [Markup("<b>a</b>"), Markup("b &amp; c")],
+        [Markup("<i>x</i>"), "<y> & 'q' \"d\""],
+        [],
+        ["only"],
+    ):
+        joined = join(separator, parts)
+        assert joined == Markup(separator).join(parts)
+        assert type(joined) is Markup
