@@ -70,10 +70,13 @@ class Moves:
     def allows(self, model: Stepped, trigger: Trigger) -> bool:
         """Whether ``trigger`` would move ``model`` now: a transition from its step whose
         conditions hold (nothing is called but the conditions)."""
-        return any(
-            all(bool(getattr(model, name)()) is needed for name, needed in move.conditions)
-            for move in self._moves.get((model.state, trigger), ())
-        )
+        for move in self._moves.get((model.state, trigger), ()):
+            for name, needed in move.conditions:
+                if bool(getattr(model, name)()) is not needed:
+                    break
+            else:
+                return True
+        return False
 
     def fire(self, model: Stepped, trigger: Trigger) -> bool:
         """Run ``trigger`` on ``model`` as transitions would: True if a transition ran,
@@ -83,7 +86,7 @@ class Moves:
         if moves is None:
             raise MachineError(f"Can't trigger event {trigger.value} from state {state.name}!")
         for move in moves:
-            if all(getattr(model, name)() == needed for name, needed in move.conditions):
+            if _holds(model, move):
                 for name in move.before:
                     getattr(model, name)()
                 if move.dest is not None:
@@ -96,6 +99,15 @@ class Moves:
                     getattr(model, name)()
                 return True
         return False
+
+
+def _holds(model: Stepped, move: Move) -> bool:
+    """Whether every condition of ``move`` gives the outcome it needs, asked in order until
+    one does not (as transitions asks them)."""
+    for name, needed in move.conditions:  # noqa: SIM110 (no generator: runs on every trigger)
+        if getattr(model, name)() != needed:
+            return False
+    return True
 
 
 def _move(machine: Machine, transition: Transition) -> Move:

@@ -42,10 +42,13 @@ class Session(Staging):
             return None
         if me.role is Role.FACILITATOR:
             return None
-        return next((m for m in self.members if m.role is me.role.counterpart), None)
+        return self.member(me.role.counterpart)
 
     def member(self, role: Role) -> Member | None:
-        return next((m for m in self.members if m.role is role), None)
+        for member in self.members:
+            if member.role is role:
+                return member
+        return None
 
     def open_question(self) -> Question | None:
         """The first ambition or theme, in order of asking, without an answer; while the
@@ -53,8 +56,9 @@ class Session(Staging):
         queue = self.revisit_queue()
         if queue:
             return self.texts.canvas.theme(queue[0])
+        answers = self.answers
         for question in self.texts.canvas.questions:
-            if question.id not in self.answers:
+            if question.id not in answers:
                 return question
         return None
 
