@@ -201,9 +201,18 @@ class Canvas(_Frozen):
     def question_ids(self) -> frozenset[str]:
         return frozenset(q.id for q in self.questions)
 
+    @cached_property
+    def question_order(self) -> tuple[str, ...]:
+        """The ids of ``questions``, in the order of asking."""
+        return tuple(q.id for q in self.questions)
+
+    @cached_property
+    def _question_by_id(self) -> dict[str, Ambition | Theme]:
+        return {q.id: q for q in self.questions}
+
     def question(self, question_id: str) -> Ambition | Theme | None:
         """The ambition or theme with this id."""
-        return self._ambition_by_id.get(question_id) or self._by_id.get(question_id)
+        return self._question_by_id.get(question_id)
 
     @cached_property
     def _number(self) -> dict[str, int]:
