@@ -201,19 +201,33 @@ class Canvas(_Frozen):
     def question_ids(self) -> frozenset[str]:
         return frozenset(q.id for q in self.questions)
 
+    @cached_property
+    def question_order(self) -> tuple[str, ...]:
+        """The ids of ``questions``, in the order of asking."""
+        return tuple(q.id for q in self.questions)
+
+    @cached_property
+    def _question_by_id(self) -> dict[str, Ambition | Theme]:
+        return {q.id: q for q in self.questions}
+
     def question(self, question_id: str) -> Ambition | Theme | None:
         """The ambition or theme with this id."""
-        return self._ambition_by_id.get(question_id) or self._by_id.get(question_id)
+        return self._question_by_id.get(question_id)
+
+    @cached_property
+    def _number(self) -> dict[str, int]:
+        return {q.id: place for place, q in enumerate(self.questions, start=1)}
 
     def number(self, question_id: str) -> int:
         """One-based place of an ambition or theme among all questions ("3/24")."""
-        ambition = self._ambition_by_id.get(question_id)
-        if ambition is not None:
-            return self.ambitions.index(ambition) + 1
-        return len(self.ambitions) + self._position[question_id] + 1
+        return self._number[question_id]
+
+    @cached_property
+    def _themes_in(self) -> dict[str, tuple[Theme, ...]]:
+        return {p.id: tuple(t for t in self.themes if t.phase == p.id) for p in self.phases}
 
     def themes_in(self, phase_id: str) -> tuple[Theme, ...]:
-        return tuple(t for t in self.themes if t.phase == phase_id)
+        return self._themes_in.get(phase_id, ())
 
     def next_open(self, answered: set[str] | frozenset[str]) -> Theme | None:
         """The first theme, in order of asking, without an answer; None when all are done."""

@@ -25,7 +25,7 @@ from flows.actions import (
     Send,
 )
 from flows.canvas import Ambition, Theme
-from flows.messages import Markup
+from flows.messages import Markup, join
 from flows.model import Answer
 
 if TYPE_CHECKING:
@@ -41,9 +41,12 @@ def question_text(s: Session, question: Question) -> Markup:
     number = canvas.number(question.id)
     total = len(canvas.questions)
     if isinstance(question, Ambition):
-        options = Markup("\n").join(
-            s.t("option_line", label=o.label(language), explain=o.explain(language))
-            for o in question.options
+        options = join(
+            "\n",
+            (
+                s.t("option_line", label=o.label(language), explain=o.explain(language))
+                for o in question.options
+            ),
         )
         return s.t(
             "ambition_question",
@@ -78,7 +81,7 @@ def asking_text(s: Session, question: Question) -> Markup:
         low=scale[0](s.language).lower(),
         high=scale[-1](s.language).lower(),
     )
-    return Markup("\n\n").join((text, legend))
+    return join("\n\n", (text, legend))
 
 
 def keyboard(s: Session, question: Question, *, change: bool = False) -> Keyboard:
@@ -161,7 +164,7 @@ def card(s: Session, question: Question, previous: Question) -> Edit:
         s.t("button_note_on", title=previous.title(s.language)),
         NoteTap(partnership.id, partnership.round, previous.id),
     )
-    return Edit(Markup("\n\n").join(parts), (*keyboard(s, question), (note,)), card=True)
+    return Edit(join("\n\n", parts), (*keyboard(s, question), (note,)), card=True)
 
 
 def send_fresh(s: Session, question: Question) -> None:

@@ -31,10 +31,11 @@ from flows.chart import render_chart
 from flows.delivery import ChartRenderer, Summaries
 from flows.errors import RoleTakenError
 from flows.events import ButtonTapped, Command, CommandSent, Event, OtherSent, TextSent, User
-from flows.machine import Step, Trigger, accepted, build_machine, permitted
+from flows.machine import Step, Trigger, build_machine
 from flows.messages import Messages
 from flows.model import Changes, Member, Partnership, Role, Snapshot
 from flows.momentum import Momentum, MomentumSettings
+from flows.moves import Moves
 from flows.repository import Repository
 from flows.session import Session, Texts
 
@@ -114,7 +115,7 @@ class Journey:
         self.new_token = new_token
         self.new_id = new_id
         self.machine = build_machine()
-        self._accepted = accepted(self.machine)
+        self.moves = Moves(self.machine)  # the machine's transitions, looked up per step
         # A lock lives while an update holds or awaits it (a weak value): no clean-up needed.
         self._summary_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -181,15 +182,15 @@ class Journey:
 
     def fire(self, s: Session, trigger: Trigger) -> None:
         """Run one trigger on the session; MachineError when it is not valid in its state."""
-        self.machine.events[trigger.value].trigger(s)
+        self.moves.fire(s, trigger)
 
     def accepts(self, s: Session, trigger: Trigger) -> bool:
         """Whether the transition table lets ``trigger`` happen in the session's step."""
-        return trigger in self._accepted[s.state]
+        return self.moves.accepts(s.state, trigger)
 
     def allows(self, s: Session, trigger: Trigger) -> bool:
         """Whether ``trigger`` would happen now: accepted in the step, its conditions met."""
-        return permitted(self.machine, s, trigger)
+        return self.moves.allows(s, trigger)
 
     async def resume(self, s: Session) -> None:
         """Continue where the participant left off: the pending step or the first open question."""

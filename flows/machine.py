@@ -1,25 +1,27 @@
 """The journey of one participant as a finite-state machine, declared as data.
 
 One ``Machine`` serves every participant and holds no model. For each update the journey
-loads the participant's state from storage into a Session, fires one trigger on it through
-``machine.events[...].trigger(session)`` (the machine reads and sets ``session.state``), and
-only then persists state and answers in one transaction (callbacks only stage changes in
-memory, so a failure leaves nothing half-written). Nothing is added to or removed from the
-machine per update: attaching a model costs more than the transition itself. Conditions and
-callbacks are synchronous (they read loaded data and stage replies), so the plain Machine
-serves; an AsyncMachine would only wrap each of them in a coroutine.
+loads the participant's state from storage into a Session, fires one trigger on it (the
+machine's transitions read and set ``session.state``), and only then persists state and
+answers in one transaction (callbacks only stage changes in memory, so a failure leaves
+nothing half-written). Nothing is added to or removed from the machine per update:
+attaching a model costs more than the transition itself. Conditions and callbacks are
+synchronous (they read loaded data and stage replies), so the plain Machine serves; an
+AsyncMachine would only wrap each of them in a coroutine. The machine's transitions are
+read once at start-up into a lookup per (step, trigger) that fires them as transitions
+would, without its per-event machinery (``flows.moves``).
 
 Triggers are named after what happened; conditions choose the destination; entering a state
 produces that state's reply, and a reflexive transition (``dest="="``) shows it again. The
-table is the only place that says what a step allows: the features ask it (``accepted``)
-rather than test the state themselves. ``docs/journey.mmd`` is drawn from it by transitions.
+table is the only place that says what a step allows: the features ask it (the journey's
+``accepts`` and ``allows``) rather than test the state themselves. ``docs/journey.mmd`` is
+drawn from it by transitions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import Enum
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from transitions import Machine
 from transitions.extensions.diagrams import GraphMachine
@@ -253,32 +255,6 @@ def build_machine() -> Machine:
         ignore_invalid_triggers=False,
         send_event=False,
     )
-
-
-def accepted(machine: Machine) -> dict[Step, frozenset[Trigger]]:
-    """For each step, the triggers the table has a transition for."""
-    return {step: frozenset(Trigger(t) for t in machine.get_triggers(step)) for step in Step}
-
-
-class Stepped(Protocol):
-    """A model of this machine: its step, and the conditions the table names as methods."""
-
-    state: Step
-
-
-def permitted(machine: Machine, model: Stepped, trigger: Trigger) -> bool:
-    """Whether ``trigger`` would move ``model`` now: a transition from its step whose
-    conditions hold (``accepted`` asks only whether the step has one at all)."""
-    transitions = machine.events[trigger.value].transitions.get(model.state.name, [])
-    return any(
-        all(_holds(model, c.func) is c.target for c in transition.conditions)
-        for transition in transitions
-    )
-
-
-def _holds(model: Stepped, condition: str | Callable[..., bool | None]) -> bool:
-    check = getattr(model, condition) if isinstance(condition, str) else condition
-    return bool(check())
 
 
 def mermaid() -> str:

@@ -10,17 +10,26 @@ from __future__ import annotations
 import html
 import string
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import resources
 
 from markupsafe import Markup
+from markupsafe import escape as markup_escape
 from pydantic import TypeAdapter, ValidationError
 
 from flows.canvas import LANGUAGES, Language, Text
 from flows.errors import ContentError
 
 # Markup (markupsafe's) is the escaped-text type of flows/: the other modules import it here.
-__all__ = ["Markup", "Messages", "escape", "load_messages", "parse_messages"]
+__all__ = [
+    "Markup",
+    "Messages",
+    "Template",
+    "escape",
+    "join",
+    "load_messages",
+    "parse_messages",
+]
 
 MESSAGE_FILES = ("content/messages.toml", "content/summary.toml", "content/report.toml")
 
@@ -36,8 +45,64 @@ def escape(value: object) -> Markup:
     return Markup(html.escape(str(value), quote=False))  # noqa: S704 (escaped just now)
 
 
+def _safe(text: str) -> Markup:
+    """``Markup(text)`` for a text known to be safe, without markupsafe's checks of the
+    argument (an ``__html__`` method, an encoding): what it returns for a plain ``str``."""
+    return str.__new__(Markup, text)
+
+
+def join(separator: str, parts: Iterable[str]) -> Markup:
+    """``Markup(separator).join(parts)``, without its calls for a part that is ``Markup``
+    already; any other part is escaped by markupsafe, as that join does."""
+    return _safe(separator.join([p if isinstance(p, Markup) else markup_escape(p) for p in parts]))
+
+
 def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _plain_pieces(text: str) -> tuple[tuple[str, str | None], ...] | None:
+    """(literal text, placeholder name or None) in order; None when a placeholder is more than
+    a plain name (a conversion, a format spec, an index or attribute, a positional field)."""
+    pieces = []
+    for literal, name, spec, conversion in string.Formatter().parse(text):
+        if name is not None and (spec or conversion or not name.isidentifier()):
+            return None
+        pieces.append((literal, name))
+    return tuple(pieces)
+
+
+class Template:
+    """One message in one language, parsed once: its literal text between the placeholders.
+
+    ``fill`` gives what ``Markup(text).format_map`` gives with every value escaped (and the
+    text as it is, when there are no values), without parsing the text again each time.
+    """
+
+    __slots__ = ("_pieces", "trusted")
+
+    def __init__(self, text: str) -> None:
+        self.trusted = Markup(text)  # noqa: S704 (our own content: HTML written by us)
+        self._pieces = _plain_pieces(text)
+
+    def fill(self, values: Mapping[str, object]) -> Markup:
+        if not values:
+            return self.trusted
+        if self._pieces is None:
+            return self.trusted.format_map({k: escape(v) for k, v in values.items()})
+        out: list[str] = []
+        for literal, name in self._pieces:
+            out.append(literal)
+            if name is not None:
+                value = values[name]
+                if isinstance(value, Markup):
+                    out.append(value)
+                else:  # as ``escape`` does, without a call per value: this runs for every reply
+                    text = str(value)
+                    if "&" in text or "<" in text or ">" in text:
+                        text = html.escape(text, quote=False)
+                    out.append(text)
+        return _safe("".join(out))
 
 
 class Messages:
@@ -54,6 +119,10 @@ class Messages:
                         f"({sorted(expected)} in nl, {sorted(found)} in {language})"
                     )
         self._entries = entries
+        # Parsed once here, not on every call: formatting is most of what a reply costs.
+        self._templates = {
+            key: (Template(text.nl), Template(text.en)) for key, text in entries.items()
+        }
 
     def __contains__(self, key: str) -> bool:
         return key in self._entries
@@ -63,13 +132,10 @@ class Messages:
 
     def __call__(self, key: str, language: Language, /, **values: object) -> Markup:
         try:
-            template = self._entries[key](language)
+            nl, en = self._templates[key]
         except KeyError:
             raise ContentError(f"no message {key!r}") from None
-        trusted = Markup(template)  # noqa: S704 (our own content: HTML written by us)
-        if not values:
-            return trusted
-        return trusted.format_map({k: escape(v) for k, v in values.items()})
+        return (nl if language == "nl" else en).fill(values)
 
 
 _ENTRIES = TypeAdapter(dict[str, Text])

@@ -9,6 +9,7 @@ touches storage: the journey persists ``changes`` after the trigger returns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import filterfalse
 
 from flows import cards
 from flows.actions import Button, ContinueTap, Keyboard, LanguageTap, RevisitTap, RoleTap
@@ -43,10 +44,13 @@ class Session(Staging):
             return None
         if me.role is Role.FACILITATOR:
             return None
-        return next((m for m in self.members if m.role is me.role.counterpart), None)
+        return self.member(me.role.counterpart)
 
     def member(self, role: Role) -> Member | None:
-        return next((m for m in self.members if m.role is role), None)
+        for member in self.members:
+            if member.role is role:
+                return member
+        return None
 
     def open_question(self) -> Question | None:
         """The first ambition or theme, in order of asking, without an answer; while the
@@ -54,10 +58,10 @@ class Session(Staging):
         queue = self.revisit_queue()
         if queue:
             return self.texts.canvas.theme(queue[0])
-        for question in self.texts.canvas.questions:
-            if question.id not in self.answers:
-                return question
-        return None
+        canvas = self.texts.canvas
+        # The first id not answered, looked for in C: this is asked several times per answer.
+        first = next(filterfalse(self.answers.__contains__, canvas.question_order), None)
+        return None if first is None else canvas.question(first)
 
     def skipped(self) -> list[str]:
         """The statements skipped (no score, and not "not yet relevant"), in order of asking."""

@@ -73,13 +73,17 @@ class Staging:
 
     @property
     def me(self) -> Member | None:
-        return next((m for m in self.members if m.user_id == self.user_id), None)
+        user_id = self.user_id
+        for member in self.members:
+            if member.user_id == user_id:
+                return member
+        return None
 
     # ------------------------------------------------- the context of one round
 
     def snapshot(self) -> Participant:
         context = dict(self.context)
-        if self.partnership is not None and any(k in context for k in ROUND_BOUND):
+        if self.partnership is not None and not context.keys().isdisjoint(ROUND_BOUND):
             context.setdefault(ROUND_KEY, self._round_name(self.partnership))
         else:
             context.pop(ROUND_KEY, None)
