@@ -31,6 +31,11 @@ async def two_partners(repo: SqliteRepository) -> None:
     )
 
 
+async def partner_finishes(repo: SqliteRepository) -> None:
+    finished = replace(a_member(2, Role.BUSINESS, minutes=1), finished_at=T0)
+    await repo.commit(Changes(members=[finished]))
+
+
 async def fresh(repo: SqliteRepository, user_id: int) -> Snapshot:
     """The snapshot as the database holds it, past the cache."""
     return await repo._read_snapshot(user_id, None)
@@ -70,8 +75,7 @@ async def test_a_finished_partner_is_read_again(sqlite_repo: SqliteRepository) -
     repo = sqlite_repo
     await two_partners(repo)
     await repo.snapshot(1)
-    finished = replace(a_member(2, Role.BUSINESS, minutes=1), finished_at=T0)
-    await repo.commit(Changes(members=[finished]))
+    await partner_finishes(repo)
     assert len(repo.cache) == 0  # what showed the partner's member row is gone
     assert (await repo.snapshot(1)).members[1].finished_at == T0
 
@@ -84,8 +88,7 @@ async def test_a_read_that_began_before_a_partners_change_is_not_kept(
     await two_partners(repo)
     read_at = repo.cache.tick
     old = await fresh(repo, 1)
-    finished = replace(a_member(2, Role.BUSINESS, minutes=1), finished_at=T0)
-    await repo.commit(Changes(members=[finished]))
+    await partner_finishes(repo)
     repo.cache.fill(1, old, read_at)
     assert len(repo.cache) == 0
     assert (await repo.snapshot(1)).members[1].finished_at == T0
