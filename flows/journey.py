@@ -74,6 +74,11 @@ TAPS: dict[type[Tap], TapHandler] = _merged(
 )
 
 
+# Steps by their stored value, and the languages by their code (the usual cases, looked up).
+_STEPS: dict[str, Step] = {step.value: step for step in Step}
+_CODES: dict[str | None, Language] = {language: language for language in LANGUAGES}
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -214,6 +219,8 @@ class Journey:
         return self.default_language
 
     def language_from_hint(self, hint: str | None) -> Language:
+        if hint in _CODES:  # as stored, or a client's plain code: no parsing needed
+            return _CODES[hint]
         code = (hint or "").split("-")[0].lower()
         for language in LANGUAGES:
             if code == language:
@@ -223,7 +230,7 @@ class Journey:
     @staticmethod
     def hinted(hint: str | None) -> bool:
         """Whether the client's language (e.g. "nl", "en-GB") is one the bot speaks."""
-        return (hint or "").split("-")[0].lower() in LANGUAGES
+        return hint in _CODES or (hint or "").split("-")[0].lower() in LANGUAGES
 
     # ---------------------------------------------------------------- loading
 
@@ -234,7 +241,7 @@ class Journey:
         session = Session(
             texts=self.texts,
             user_id=user.id,
-            state=Step.NEW if stored is None else Step(stored.state),
+            state=Step.NEW if stored is None else _STEPS.get(stored.state) or Step(stored.state),
             language=self.language_from_hint(user.language_hint)
             if stored is None
             else self.language_from_hint(stored.language),

@@ -38,6 +38,10 @@ class Step(Enum):
     DONE = "done"  # every theme of the active partnership answered
     IDLE = "idle"  # no question to answer: no partnership yet, or a facilitator
 
+    # A member is a singleton compared by identity: hashed by identity too, in C (Enum's own
+    # hash is a Python call, made for every (step, trigger) looked up in flows.moves).
+    __hash__ = object.__hash__
+
 
 class Trigger(Enum):
     """What happened; each names a row group of TRANSITIONS."""
@@ -61,6 +65,8 @@ class Trigger(Enum):
     OTHER_SENT = "other_sent"  # a sticker, photo, edit or unknown command
     ASKED_EARLY = "asked_early"  # a command about a partnership before the language is chosen
     LATE_CHANGE = "late_change"  # a change or a note to a round whose summary is out
+
+    __hash__ = object.__hash__  # as Step's
 
 
 S = Step

@@ -155,6 +155,10 @@ class Messages:
         return self._entries.keys()
 
     def __call__(self, key: str, language: Language, /, **values: object) -> Markup:
+        return self.fill(key, language, values)
+
+    def fill(self, key: str, language: Language, values: Mapping[str, object]) -> Markup:
+        """The message with ``values`` filled in: as calling, with the values in a mapping."""
         try:
             nl, en = self._templates[key]
         except KeyError:

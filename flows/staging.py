@@ -59,7 +59,7 @@ class Staging:
     finished: bool = False  # this update finished the round for this partner
 
     def t(self, key: str, /, **values: object) -> Markup:
-        return self.texts.messages(key, self.language, **values)
+        return self.texts.messages.fill(key, self.language, values)
 
     def say(self, text: str, keyboard: Keyboard = ()) -> None:
         self.replies.append(Send(self.user_id, text, keyboard))
