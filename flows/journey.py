@@ -276,8 +276,11 @@ class Journey:
         fresh read of the members: of two partners finishing at the same moment, the second
         sees the first's commit and claims the summary in its own unit of work.
         """
-        direct = [a for a in session.replies if not _news(a, session.user_id)]
-        news = outgoing((a for a in session.replies if _news(a, session.user_id)), session.now)
+        direct: list[Action] = []
+        others: list[Action] = []
+        for action in session.replies:
+            (others if _news(action, session.user_id) else direct).append(action)
+        news = outgoing(others, session.now)
         if session.forget:  # the person asked to be forgotten: erase, store nothing more
             await self.repo.forget_user(session.user_id, news)
             logger.info("user data erased on request")
