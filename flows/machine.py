@@ -170,7 +170,8 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_settling(T.JOINED, [S.NEW, S.ORGANISATION, S.ROLE, *_SETTLED]),
     # Answering, phase by phase; a note can be added to any answered theme. Once the round's
     # summary is out (``round_open`` fails) its answers and notes are locked: the features ask
-    # the table (``permitted``) and fire LATE_CHANGE instead, which refuses and stores nothing.
+    # the table (the journey's ``allows``) and fire LATE_CHANGE instead, which refuses and
+    # stores nothing.
     *_settling(T.ANSWERED, [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE], "round_open"),
     # A change from /review returns to where the person was: the open question, or done.
     *_settling(T.ANSWER_CHANGED, [S.ANSWERING, S.REVISIT, S.NOTE], "round_open"),
