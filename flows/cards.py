@@ -24,48 +24,58 @@ from flows.actions import (
     NoteTap,
     Send,
 )
-from flows.canvas import Ambition, Theme
-from flows.messages import Markup, join
+from flows.canvas import Ambition, Language, Theme
+from flows.messages import Markup, Template, join
 from flows.model import Answer
 
 if TYPE_CHECKING:
-    from flows.session import Session
+    from flows.session import Session, Texts
 
 Question = Ambition | Theme
 
 
 def question_text(s: Session, question: Question) -> Markup:
     """The question with its header and its place among all questions ("1/24")."""
-    canvas = s.texts.canvas
-    language = s.language
+    key = ("question", question.id, s.language)
+    words = s.texts.made.get(key)
+    if words is None:  # all but the header is the same for everyone: made once
+        words = s.texts.made[key] = _question_words(s.texts, question, s.language)
+    return words.fill({"header": s.header()})
+
+
+def _question_words(texts: Texts, question: Question, language: Language) -> Template:
+    """The question's message with everything but its header filled in."""
+    canvas, messages = texts.canvas, texts.messages
     number = canvas.number(question.id)
     total = len(canvas.questions)
     if isinstance(question, Ambition):
         options = join(
             "\n",
             (
-                s.t("option_line", label=o.label(language), explain=o.explain(language))
+                messages(
+                    "option_line", language, label=o.label(language), explain=o.explain(language)
+                )
                 for o in question.options
             ),
         )
-        return s.t(
-            "ambition_question",
-            header=s.header(),
-            number=number,
-            total=total,
-            title=question.title(language),
-            question=question.question(language),
-            options=options,
+        return messages.template("ambition_question", language).partial(
+            {
+                "number": number,
+                "total": total,
+                "title": question.title(language),
+                "question": question.question(language),
+                "options": options,
+            }
         )
-    return s.t(
-        "question",
-        header=s.header(),
-        number=number,
-        total=total,
-        phase=canvas.phase(question.phase).title(language),
-        part=canvas.parts[question.part](language),
-        title=question.title(language),
-        statement=question.statement(language),
+    return messages.template("question", language).partial(
+        {
+            "number": number,
+            "total": total,
+            "phase": canvas.phase(question.phase).title(language),
+            "part": canvas.parts[question.part](language),
+            "title": question.title(language),
+            "statement": question.statement(language),
+        }
     )
 
 
@@ -74,14 +84,18 @@ def asking_text(s: Session, question: Question) -> Markup:
     text = question_text(s, question)
     if isinstance(question, Ambition):
         return text
-    scale = s.texts.canvas.scale
-    legend = s.t(
-        "scale_legend",
-        top=len(scale),
-        low=scale[0](s.language).lower(),
-        high=scale[-1](s.language).lower(),
-    )
-    return join("\n\n", (text, legend))
+    key = ("scale_legend", "", s.language)
+    legend = s.texts.made.get(key)
+    if legend is None:  # the same for every statement: made once per language
+        scale = s.texts.canvas.scale
+        legend = s.texts.made[key] = s.texts.messages.template("scale_legend", s.language).partial(
+            {
+                "top": len(scale),
+                "low": scale[0](s.language).lower(),
+                "high": scale[-1](s.language).lower(),
+            }
+        )
+    return join("\n\n", (text, legend.fill({})))
 
 
 def keyboard(s: Session, question: Question, *, change: bool = False) -> Keyboard:

@@ -74,6 +74,11 @@ TAPS: dict[type[Tap], TapHandler] = _merged(
 )
 
 
+# Steps by their stored value, and the languages by their code (the usual cases, looked up).
+_STEPS: dict[str, Step] = {step.value: step for step in Step}
+_CODES: dict[str | None, Language] = {language: language for language in LANGUAGES}
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -218,6 +223,8 @@ class Journey:
         return self.default_language
 
     def language_from_hint(self, hint: str | None) -> Language:
+        if hint in _CODES:  # as stored, or a client's plain code: no parsing needed
+            return _CODES[hint]
         code = (hint or "").split("-")[0].lower()
         for language in LANGUAGES:
             if code == language:
@@ -227,7 +234,7 @@ class Journey:
     @staticmethod
     def hinted(hint: str | None) -> bool:
         """Whether the client's language (e.g. "nl", "en-GB") is one the bot speaks."""
-        return (hint or "").split("-")[0].lower() in LANGUAGES
+        return hint in _CODES or (hint or "").split("-")[0].lower() in LANGUAGES
 
     # ---------------------------------------------------------------- loading
 
@@ -238,7 +245,7 @@ class Journey:
         session = Session(
             texts=self.texts,
             user_id=user.id,
-            state=Step.NEW if stored is None else Step(stored.state),
+            state=Step.NEW if stored is None else _STEPS.get(stored.state) or Step(stored.state),
             language=self.language_from_hint(user.language_hint)
             if stored is None
             else self.language_from_hint(stored.language),
@@ -273,8 +280,11 @@ class Journey:
         fresh read of the members: of two partners finishing at the same moment, the second
         sees the first's commit and claims the summary in its own unit of work.
         """
-        direct = [a for a in session.replies if not _news(a, session.user_id)]
-        news = outgoing((a for a in session.replies if _news(a, session.user_id)), session.now)
+        direct: list[Action] = []
+        others: list[Action] = []
+        for action in session.replies:
+            (others if _news(action, session.user_id) else direct).append(action)
+        news = outgoing(others, session.now)
         if session.forget:  # the person asked to be forgotten: erase, store nothing more
             await self.repo.forget_user(session.user_id, news)
             logger.info("user data erased on request")

@@ -38,6 +38,10 @@ class Step(Enum):
     DONE = "done"  # every theme of the active partnership answered
     IDLE = "idle"  # no question to answer: no partnership yet, or a facilitator
 
+    # A member is a singleton compared by identity: hashed by identity too, in C (Enum's own
+    # hash is a Python call, made for every (step, trigger) looked up in flows.moves).
+    __hash__ = object.__hash__
+
 
 class Trigger(Enum):
     """What happened; each names a row group of TRANSITIONS."""
@@ -61,6 +65,8 @@ class Trigger(Enum):
     OTHER_SENT = "other_sent"  # a sticker, photo, edit or unknown command
     ASKED_EARLY = "asked_early"  # a command about a partnership before the language is chosen
     LATE_CHANGE = "late_change"  # a change or a note to a round whose summary is out
+
+    __hash__ = object.__hash__  # as Step's
 
 
 S = Step
@@ -164,7 +170,8 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_settling(T.JOINED, [S.NEW, S.ORGANISATION, S.ROLE, *_SETTLED]),
     # Answering, phase by phase; a note can be added to any answered theme. Once the round's
     # summary is out (``round_open`` fails) its answers and notes are locked: the features ask
-    # the table (``permitted``) and fire LATE_CHANGE instead, which refuses and stores nothing.
+    # the table (the journey's ``allows``) and fire LATE_CHANGE instead, which refuses and
+    # stores nothing.
     *_settling(T.ANSWERED, [S.ANSWERING, S.REVISIT, S.NOTE, S.DONE], "round_open"),
     # A change from /review returns to where the person was: the open question, or done.
     *_settling(T.ANSWER_CHANGED, [S.ANSWERING, S.REVISIT, S.NOTE], "round_open"),

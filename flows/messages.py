@@ -79,17 +79,18 @@ class Template:
     text as it is, when there are no values), without parsing the text again each time.
     """
 
-    __slots__ = ("_pieces", "trusted")
+    __slots__ = ("_pieces", "_raw", "_whole")
 
     def __init__(self, text: str) -> None:
-        self.trusted = Markup(text)  # noqa: S704 (our own content: HTML written by us)
+        self._raw = _safe(text)  # our own content: HTML written by us
         self._pieces = _plain_pieces(text)
+        self._whole = True  # as written: without values, ``fill`` gives the text as it is
 
     def fill(self, values: Mapping[str, object]) -> Markup:
-        if not values:
-            return self.trusted
+        if not values and self._whole:
+            return self._raw
         if self._pieces is None:
-            return self.trusted.format_map({k: escape(v) for k, v in values.items()})
+            return self._raw.format_map({k: escape(v) for k, v in values.items()})
         out: list[str] = []
         for literal, name in self._pieces:
             out.append(literal)
@@ -103,6 +104,29 @@ class Template:
                         text = html.escape(text, quote=False)
                     out.append(text)
         return _safe("".join(out))
+
+    def partial(self, values: Mapping[str, object]) -> Template:
+        """This template with ``values`` filled in and its other placeholders left open:
+        ``t.partial(a).fill(b)`` is ``t.fill(a | b)`` for ``b`` that fills the rest. For what
+        is the same for everyone (the canvas' words), made once and kept: no person's data."""
+        if self._pieces is None:
+            raise ValueError("only a template of plain placeholders can be filled in part")
+        pieces: list[tuple[str, str | None]] = []
+        pending: list[str] = []
+        for literal, name in self._pieces:
+            pending.append(literal)
+            if name is None:
+                continue
+            if name in values:
+                pending.append(escape(values[name]))
+            else:
+                pieces.append(("".join(pending), name))
+                pending = []
+        pieces.append(("".join(pending), None))
+        made = Template(self._raw)
+        made._pieces = tuple(pieces)
+        made._whole = False  # filled in part: always formatted, even without values
+        return made
 
 
 class Messages:
@@ -131,11 +155,23 @@ class Messages:
         return self._entries.keys()
 
     def __call__(self, key: str, language: Language, /, **values: object) -> Markup:
+        return self.fill(key, language, values)
+
+    def fill(self, key: str, language: Language, values: Mapping[str, object]) -> Markup:
+        """The message with ``values`` filled in: as calling, with the values in a mapping."""
         try:
             nl, en = self._templates[key]
         except KeyError:
             raise ContentError(f"no message {key!r}") from None
         return (nl if language == "nl" else en).fill(values)
+
+    def template(self, key: str, language: Language) -> Template:
+        """The parsed message, to fill in part once (``Template.partial``) and keep."""
+        try:
+            nl, en = self._templates[key]
+        except KeyError:
+            raise ContentError(f"no message {key!r}") from None
+        return nl if language == "nl" else en
 
 
 _ENTRIES = TypeAdapter(dict[str, Text])

@@ -16,7 +16,7 @@ from flows.actions import Action, Keyboard, Send
 from flows.canvas import Canvas, Language
 from flows.cards import Question
 from flows.machine import Step
-from flows.messages import Markup, Messages
+from flows.messages import Markup, Messages, Template
 from flows.model import Answer, Changes, Member, Participant, Partnership
 
 # Context keys of a half-finished step that belongs to one round of the active partnership
@@ -37,6 +37,9 @@ class Texts:
 
     canvas: Canvas
     messages: Messages
+    # Parts of replies made of content alone (no person's data), made once on first use and
+    # kept: by (message key, question id or "", language), a few per question.
+    made: dict[tuple[str, str, str], Template] = field(default_factory=dict, repr=False)
 
 
 @dataclass(eq=False)
@@ -66,7 +69,7 @@ class Staging:
             self.card = int(live)
 
     def t(self, key: str, /, **values: object) -> Markup:
-        return self.texts.messages(key, self.language, **values)
+        return self.texts.messages.fill(key, self.language, values)
 
     def say(self, text: str, keyboard: Keyboard = ()) -> None:
         self.replies.append(Send(self.user_id, text, keyboard))

@@ -94,3 +94,33 @@ def test_join_is_markupsafes_join(separator: str) -> None:
         joined = join(separator, parts)
         assert joined == Markup(separator).join(parts)
         assert type(joined) is Markup
+
+
+@pytest.mark.parametrize("kind", sorted(VALUES))
+def test_a_message_filled_in_part_then_in_full_is_the_message_filled_at_once(kind: str) -> None:
+    """For every shipped message, and every way to fill its placeholders in two steps (the
+    first ones, then the rest): the same text as filling all of them in one go."""
+    split = 0
+    for key in sorted(MESSAGES.keys()):
+        for language in LANGUAGES:
+            template = MESSAGES.template(key, language)
+            placeholders = sorted(set(names(str(MESSAGES(key, language)))))
+            values = dict.fromkeys(placeholders, VALUES[kind])
+            whole = template.fill(values)
+            for cut in range(len(placeholders) + 1):
+                first = {name: values[name] for name in placeholders[:cut]}
+                rest = {name: values[name] for name in placeholders[cut:]}
+                assert template.partial(first).fill(rest) == whole, (key, language, cut)
+                split += 1
+    assert split > 1000
+
+
+def test_a_message_filled_in_part_still_needs_the_rest() -> None:
+    """What the first step left open must be given: a missing value is a KeyError naming it;
+    a template beyond plain names cannot be filled in part."""
+    template = Template("{a} and {b}").partial({"a": "<1>"})
+    assert template.fill({"b": 2}) == Markup("&lt;1&gt; and 2")
+    with pytest.raises(KeyError, match="b"):
+        template.fill({})
+    with pytest.raises(ValueError, match="in part"):
+        Template("{a!r}").partial({"a": 1})
