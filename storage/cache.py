@@ -118,7 +118,7 @@ class SnapshotCache:
         self._activity: dict[str, datetime] = {}
         self._language: dict[int, str] = {}
         self._pending = 0  # units committing now
-        self._quiet_since = 0  # no unit was committing from this tick on, unless _pending
+        self._started = 0  # units that began committing, ever
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -151,11 +151,14 @@ class SnapshotCache:
             oldest = next(iter(self._entries))
             self._drop(oldest)
 
-    def check(self, user_id: int, hit: Snapshot, read: Snapshot, read_at: int) -> None:
-        """With ``CHECK``: a hit must equal a read of the same moment, when no unit was
-        committing meanwhile (one written but not yet applied would differ rightly)."""
-        quiet = self._pending == 0 and self._quiet_since <= read_at
-        if quiet and hit != read and self._untouched(user_id, _Entry.of(read), read_at):
+    def quiet(self) -> int | None:
+        """For ``check``: a mark of this moment if no unit is committing now, else None."""
+        return self._started if self._pending == 0 else None
+
+    def check(self, user_id: int, hit: Snapshot, read: Snapshot, quiet: int | None) -> None:
+        """With ``CHECK``: a hit must equal a read, when no unit was committing as the read
+        began (``quiet``) nor began committing since (either may rightly differ)."""
+        if quiet is not None and quiet == self._started and hit != read:
             differ = [f for f in Snapshot.__slots__ if getattr(hit, f) != getattr(read, f)]
             raise AssertionError(f"cached snapshot of user {user_id} differs in {differ}")
 
@@ -164,7 +167,7 @@ class SnapshotCache:
         """Around committing ``changes``: applied once committed; if the commit raised, what
         it touches is dropped (a cancelled caller's unit may have been written all the same)."""
         self._pending += 1
-        self._quiet_since = self._tick + 1
+        self._started += 1
         try:
             yield
         except BaseException:

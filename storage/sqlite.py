@@ -179,10 +179,10 @@ class SqliteRepository:
         hit = self.cache.get(user_id)
         if hit is not None and not cache.CHECK:
             return hit
-        read_at = self.cache.tick
+        read_at, quiet = self.cache.tick, self.cache.quiet()
         snap = await self._read_snapshot(user_id, None)
         if hit is not None:
-            self.cache.check(user_id, hit, snap, read_at)
+            self.cache.check(user_id, hit, snap, quiet)
         self.cache.fill(user_id, snap, read_at)
         return snap
 
