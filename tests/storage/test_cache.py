@@ -31,6 +31,13 @@ async def two_partners(repo: SqliteRepository) -> None:
     )
 
 
+async def a_read_under_way(repo: SqliteRepository) -> tuple[int, Snapshot]:
+    """Partner 1's snapshot as read from the database, and the tick its read began at."""
+    await two_partners(repo)
+    read_at = repo.cache.tick
+    return read_at, await fresh(repo, 1)
+
+
 async def partner_finishes(repo: SqliteRepository) -> None:
     finished = replace(a_member(2, Role.BUSINESS, minutes=1), finished_at=T0)
     await repo.commit(Changes(members=[finished]))
@@ -85,9 +92,7 @@ async def test_a_read_that_began_before_a_partners_change_is_not_kept(
 ) -> None:
     """The partner finishes while a read of their unfinished member row is under way."""
     repo = sqlite_repo
-    await two_partners(repo)
-    read_at = repo.cache.tick
-    old = await fresh(repo, 1)
+    read_at, old = await a_read_under_way(repo)
     await partner_finishes(repo)
     repo.cache.fill(1, old, read_at)
     assert len(repo.cache) == 0
@@ -99,9 +104,7 @@ async def test_a_read_under_way_catches_up_with_the_partners_answer_and_language
 ) -> None:
     """Partners answer at the same time: a read racing the other's answer is kept, set right."""
     repo = sqlite_repo
-    await two_partners(repo)
-    read_at = repo.cache.tick
-    old = await fresh(repo, 1)
+    read_at, old = await a_read_under_way(repo)
     await repo.commit(
         Changes(
             participants=[a_participant(2, language="en")],
