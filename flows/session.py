@@ -55,9 +55,10 @@ class Session(Staging):
     def open_question(self) -> Question | None:
         """The first ambition or theme, in order of asking, without an answer; while the
         skipped statements are asked again, the first of those still to ask."""
-        queue = self.revisit_queue()
-        if queue:
-            return self.texts.canvas.theme(queue[0])
+        if self.context.get("revisit"):  # else there is no queue: no need to ask for it
+            queue = self.revisit_queue()
+            if queue:
+                return self.texts.canvas.theme(queue[0])
         canvas = self.texts.canvas
         # The first id not answered, looked for in C: this is asked several times per answer.
         first = next(filterfalse(self.answers.__contains__, canvas.question_order), None)
