@@ -68,9 +68,10 @@ async def connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.C
 
 
 def connect_writer(path: Path) -> sqlite3.Connection:
-    """The writing connection, on the thread that will use it: autocommit mode (transactions
-    are explicit), the shared pragmas."""
-    conn = sqlite3.connect(path, isolation_level=None)
+    """The writing connection: autocommit mode (transactions are explicit), the shared
+    pragmas. The writer uses it from the event loop and from its own thread, never from
+    both at once (storage/writer.py), so SQLite's same-thread check is off."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         for pragma in PRAGMAS:
             conn.execute(pragma)

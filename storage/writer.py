@@ -1,14 +1,20 @@
-"""The writer: group commit of units of work, and jobs that run alone, on one thread.
+"""The writer: group commit of units of work, and jobs that run alone.
 
-``Writer`` owns the writing connection, which lives on a thread of its own (as aiosqlite's
-connections do, but a whole transaction is one call to that thread, where aiosqlite makes
-every statement one). ``commit()`` queues a unit of work; the writer task takes everything
-queued at that moment and hands it to the thread as **one transaction**: ``BEGIN``, each
-statement of storage/statements.py's ``UNIT_OF_WORK`` over its rows (``executemany``),
-``COMMIT`` (the disk's sync, shared by every unit in it); then it resolves every caller's
-future. If that batched write fails, each unit is retried alone, so a bad unit fails only
-its own caller. Other writes are queued as *jobs* on the same queue: a job ends the batch
-before it and runs alone in its own transaction, so writes happen in the order of calling.
+``Writer`` owns the writing connection. ``commit()`` queues a unit of work; the writer task
+takes everything queued at that moment and writes it as **one transaction**: ``BEGIN``, each
+statement of storage/statements.py's ``UNIT_OF_WORK`` over its rows (``executemany``), then
+``COMMIT`` (the WAL write and the disk's sync, shared by every unit in it); then it resolves
+every caller's future. If that batched write fails, each unit is retried alone, so a bad
+unit fails only its own caller. Other writes are queued as *jobs* on the same queue: a job
+ends the batch before it and runs alone in its own transaction, so writes happen in the
+order of calling.
+
+Where the work runs: ``BEGIN`` and the statements run right on the event loop (a few tens
+of µs of CPU: handing them to a thread cost more, in hops and in waits for the GIL, than
+running them); ``COMMIT``, which waits for the disk, and every job run on the writer's
+thread, in one call. The writing connection waits for no lock on the loop (its busy timeout
+is 0 there): if ``BEGIN`` finds the database locked by another process, the whole batch goes
+to the thread, which waits as long as every connection does (``BUSY_TIMEOUT_MS``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from queue import SimpleQueue
 from typing import Any, Final, Generic, TypeVar
 
 from storage.errors import RoleConflictError, StorageError
+from storage.files import BUSY_TIMEOUT_MS
 from storage.statements import UNIT_OF_WORK
 
 logger = logging.getLogger(__name__)
@@ -41,8 +48,8 @@ Connect = Callable[[Path], sqlite3.Connection]
 class CommitStats:
     """What the writer's transactions cost: their number and the time spent in them.
 
-    ``seconds`` is wall time from handing each transaction to the thread to its commit
-    returning, so with ``synchronous=FULL`` it holds the disk's sync time; ``per_commit`` is
+    ``seconds`` is wall time from each transaction's ``BEGIN`` to its commit returning on
+    the thread, so with ``synchronous=FULL`` it holds the disk's sync time; ``per_commit`` is
     the mean.
     """
 
@@ -87,7 +94,7 @@ _STOP: Final = None  # queued by stop(): the writer task finishes what is queued
 
 
 class _Thread:
-    """The thread that owns the writing connection: runs calls on it, one at a time, in order."""
+    """The writer's thread: runs calls on the writing connection, one at a time, in order."""
 
     def __init__(self) -> None:
         self._calls: SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any]] | None]
@@ -133,17 +140,55 @@ def _reject(future: asyncio.Future[Any], exc: BaseException) -> None:
 
 
 def write_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> None:
-    """Write ``payloads`` in one transaction, all or nothing (on the writer's thread)."""
+    """Write ``payloads`` in one transaction, all or nothing (in one call)."""
     conn.execute("BEGIN IMMEDIATE")
+    _write_rows(conn, payloads)
+    _commit(conn)
+
+
+def begin_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> bool:
+    """Begin a transaction and write ``payloads`` in it, leaving it open for ``_commit``;
+    False if the database is locked (nothing was done). Raises, rolled back, if a row fails.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            return False
+        raise
+    _write_rows(conn, payloads)
+    return True
+
+
+def _write_rows(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> None:
+    """Every statement of ``UNIT_OF_WORK`` over its rows, in the open transaction; on an
+    error the transaction is rolled back."""
     try:
         for key, sql in UNIT_OF_WORK:
             rows = [row for payload in payloads for row in payload.get(key, ())]
             if rows:
                 conn.executemany(sql, rows)
+    except BaseException:
+        _roll_back(conn)
+        raise
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    """Commit the open transaction; on an error roll it back."""
+    try:
         conn.execute("COMMIT")
     except BaseException:
         _roll_back(conn)
         raise
+
+
+def _waiting(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], T]) -> T:
+    """``run`` with the busy timeout every connection has: on the thread, waiting is fine."""
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    try:
+        return run(conn)
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
 
 
 def _in_transaction(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], T]) -> T:
@@ -166,10 +211,10 @@ def _roll_back(conn: sqlite3.Connection) -> None:
 
 class Writer:
     """The single writer of one database: a queue, the task that empties it, and the thread
-    that owns the writing connection. Create with ``await Writer.open(path, connect)``."""
+    that commits. Create with ``await Writer.open(path, connect)``."""
 
     def __init__(self, thread: _Thread, conn: sqlite3.Connection) -> None:
-        self.conn = conn  # used on the writer's thread only
+        self.conn = conn  # used by the writer task, here or on the thread, one at a time
         self.stats = CommitStats()
         self._thread = thread
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
@@ -180,7 +225,7 @@ class Writer:
         """Start the thread and open the writing connection on it."""
         thread = _Thread()
         try:
-            conn = await thread.run(partial(connect, path))
+            conn = await thread.run(partial(_connect_unwaiting, connect, path))
         except BaseException:
             await thread.stop()
             raise
@@ -297,19 +342,25 @@ class Writer:
                 _succeed(unit)
 
     async def transaction(self, batch: list[Unit]) -> None:
-        """Write ``batch`` as one transaction, in one call to the writer's thread."""
+        """Write ``batch`` as one transaction: the rows here, the commit on the thread (or
+        everything there, waiting, if another process holds the lock)."""
         started = time.perf_counter()
-        await self._thread.run(partial(write_units, self.conn, [u.payload for u in batch]))
+        payloads = [u.payload for u in batch]
+        if begin_units(self.conn, payloads):
+            await self._thread.run(partial(_commit, self.conn))
+        else:
+            logger.info("The database is locked by another connection; waiting for it")
+            await self._thread.run(
+                partial(_waiting, self.conn, partial(write_units, payloads=payloads))
+            )
         self._count(started, len(batch))
         logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
 
     async def _run_job(self, job: Job[Any]) -> None:
         """Run one job (in a transaction of its own) and resolve its caller's future."""
         started = time.perf_counter()
-        if job.transaction:
-            call = partial(_in_transaction, self.conn, job.run)
-        else:
-            call = partial(job.run, self.conn)
+        run = partial(_in_transaction, run=job.run) if job.transaction else job.run
+        call = partial(_waiting, self.conn, run)
         try:
             result = await self._thread.run(call)
         except Exception as exc:  # reported to its caller
@@ -324,6 +375,17 @@ class Writer:
         self.stats.commits += 1
         self.stats.units += units
         self.stats.seconds += time.perf_counter() - started
+
+
+def _connect_unwaiting(connect: Connect, path: Path) -> sqlite3.Connection:
+    """``connect(path)`` with the busy timeout 0: the event loop must never wait for a lock."""
+    conn = connect(path)
+    try:
+        conn.execute("PRAGMA busy_timeout=0")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _succeed(unit: Unit) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
+import threading
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -563,6 +564,40 @@ async def test_concurrent_commits_are_grouped(
     assert await sqlite_repo.answer_counts(PID, 1) == {1: 200}
     assert sum(transactions) == 200
     assert len(transactions) < 200
+
+
+async def test_a_commit_waits_for_a_lock_held_elsewhere_off_the_event_loop(
+    sqlite_repo: SqliteRepository, db_path: Path
+) -> None:
+    """Another connection holds the write lock: the commit waits for it on the writer's
+    thread, the event loop keeps running meanwhile, and the answer lands once it is let go.
+
+    The lock is let go when the loop has ticked, or else after 3 s (less than the busy
+    timeout of 5 s): a commit that waited on the loop would block the ticks until then.
+    """
+    await with_partnership(sqlite_repo)
+    ticked = threading.Event()
+    locked = threading.Event()
+    let_go: list[str] = []
+
+    def hold_the_lock() -> None:
+        with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+            other.execute("BEGIN IMMEDIATE")
+            locked.set()
+            let_go.append("ticked" if ticked.wait(timeout=3) else "timeout")
+            other.execute("COMMIT")
+
+    holder = asyncio.create_task(asyncio.to_thread(hold_the_lock))
+    await asyncio.to_thread(locked.wait)
+    commit = asyncio.create_task(sqlite_repo.commit(Changes(answers=[an_answer("t1")])))
+    for _ in range(20):  # the loop runs on while the commit waits
+        await asyncio.sleep(0.01)
+    assert not commit.done()
+    ticked.set()
+    await holder
+    await commit
+    assert let_go == ["ticked"]
+    assert await sqlite_repo.answer_counts(PID, 1) == {1: 1}
 
 
 async def test_commit_stats_count_transactions_and_their_time(
