@@ -76,6 +76,7 @@ from telegram.ext import (
 from benchmarks.offline import CURRENT, TimedRequest, Tracker
 from benchmarks.phases import PHASES, Phases, instrumented
 from bot.logs import quiet_libraries
+from bot.runtime import settle_after_start
 from bot.settings import Settings
 from flows.canvas import load_canvas
 from flows.chart import render_chart
@@ -189,6 +190,11 @@ class BenchHarness(Harness):
             chart=render_chart if real_chart else stub_chart,
         )
         self.limit = asyncio.Semaphore(concurrency)
+
+    async def start(self) -> None:
+        """Start the bot, then settle the collector as ``python -m bot`` does before serving."""
+        await super().start()
+        settle_after_start()
 
     async def process(self, update: Update) -> None:
         async with self.limit:

@@ -11,6 +11,7 @@ from telegram import Update
 from bot.app import build_application
 from bot.context import CanvasApp
 from bot.logs import configure_logging, redact
+from bot.runtime import settle_after_start
 from bot.settings import Settings, SettingsError, load_settings
 from bot.startup import EXIT_SETTING, StartupError, check_database, explain
 from flows.errors import ContentError
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings)
         asyncio.run(check_database(settings.database_path))
         app = build_application(settings)
+        settle_after_start()
         run(app, settings)
     except (StartupError, ContentError) as exc:
         code = exc.exit_code if isinstance(exc, StartupError) else EXIT_SETTING
