@@ -73,6 +73,7 @@ from telegram.ext import (
     Defaults,
 )
 
+from benchmarks.machine import quietness, sample
 from benchmarks.offline import CURRENT, TimedRequest, Tracker
 from benchmarks.phases import PHASES, Phases, instrumented
 from bot.logs import quiet_libraries
@@ -998,6 +999,7 @@ class Results:
     log: dict[str, int] = field(default_factory=dict)
     first_error: str | None = None
     log_sources: dict[str, int] = field(default_factory=dict)
+    machine: str = ""
 
 
 async def main_run(options: argparse.Namespace, folder: Path, log: LogCounter) -> Results:
@@ -1284,6 +1286,8 @@ def _notes(results: Results, floor: Floor | None, memory: dict[str, Any], second
     error = f"; first error: {results.first_error}" if results.first_error else ""
     print(f"log records: {levels}{error}")
     print(f"total {seconds:.0f} s")
+    if results.machine:
+        print(results.machine)
     if floor is not None and floor.profile:
         print()
         print(floor.profile)
@@ -1351,8 +1355,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     start = time.perf_counter()
+    machine = sample()
     with tempfile.TemporaryDirectory(prefix="canvas-bench-") as folder:
         results = asyncio.run(main_run(options, Path(folder), log))
+    results.machine = quietness(machine, sample())
     report(results, options, time.perf_counter() - start)
     return 0
 
