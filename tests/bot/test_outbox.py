@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.render import ChatPacer
 from bot.settings import Settings
 from flows.actions import Send
@@ -12,6 +14,7 @@ from flows.model import Changes, Outgoing
 from storage.sqlite import SqliteRepository
 from tests.bot.conftest import Harness
 from tests.bot.test_journey_bot import BUSINESS, SOCIAL, THEMES, create, invite_token, join
+from tests.bot.test_live_card import PacerClock
 from tests.support import scenario
 
 FACILITATOR = 5003
@@ -137,3 +140,28 @@ async def test_a_delivered_message_is_never_sent_again(settings: Settings) -> No
     async with second:
         await second.settle()
         assert not any("Jansen BV" in t for t in second.texts_to(SOCIAL))
+
+
+async def test_the_summary_reaches_everyone_within_a_second_of_the_last_answer(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With pacing as in production, when the business gives the last answer after reading
+    the statement for 4 seconds, the summary (and the facilitator's report) reaches all three
+    chats within one second of that tap: one chat's pacing holds up no other chat. The time
+    is the pacer's, on a clock the test moves (tests.bot.test_live_card.PacerClock)."""
+    clock = PacerClock()
+    monkeypatch.setattr("bot.render.AsyncLimiter", clock.limiter())
+    harness = Harness(settings, rate_limiter=True)
+    async with harness:
+        await three_finish(harness)
+        clock.now += 4.0  # reading the last statement
+        tapped_at = clock.now
+        before = len(harness.offline.calls)
+        await scenario.answer(harness, BUSINESS, 1, 2, language="en")
+        await harness.settle()
+        delivered = {c.chat_id for c in harness.offline.calls[before:] if c.ok}
+        photos = {c.chat_id for c in harness.offline.calls[before:] if c.method == "sendPhoto"}
+        waited = clock.now - tapped_at
+    assert photos == {SOCIAL, BUSINESS, FACILITATOR}
+    assert delivered >= photos
+    assert waited <= 1.0, f"the summary waited {waited:.2f} s for the per-chat pacing"
