@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check console benchmark clean
+.PHONY: run test lint typecheck check console benchmark instructions clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: lint typecheck
 
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+instructions: $(STAMP)  # needs valgrind (apt-get install valgrind)
+	$(BIN)/python -m benchmarks.instructions
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
