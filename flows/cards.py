@@ -36,11 +36,15 @@ Question = Ambition | Theme
 
 def question_text(s: Session, question: Question) -> Markup:
     """The question with its header and its place among all questions ("1/24")."""
+    return _words(s, question).fill({"header": s.header()})
+
+
+def _words(s: Session, question: Question) -> Template:
     key = ("question", question.id, s.language)
     words = s.texts.made.get(key)
     if words is None:  # all but the header is the same for everyone: made once
         words = s.texts.made[key] = _question_words(s.texts, question, s.language)
-    return words.fill({"header": s.header()})
+    return words
 
 
 def _question_words(texts: Texts, question: Question, language: Language) -> Template:
@@ -84,6 +88,11 @@ def asking_text(s: Session, question: Question) -> Markup:
     text = question_text(s, question)
     if isinstance(question, Ambition):
         return text
+    return join("\n\n", (text, _legend(s)))
+
+
+def _legend(s: Session) -> Markup:
+    """The scale's words explained, under a statement."""
     key = ("scale_legend", "", s.language)
     legend = s.texts.made.get(key)
     if legend is None:  # the same for every statement: made once per language
@@ -95,7 +104,7 @@ def asking_text(s: Session, question: Question) -> Markup:
                 "high": scale[-1](s.language).lower(),
             }
         )
-    return join("\n\n", (text, legend.fill({})))
+    return legend.fill({})
 
 
 def keyboard(s: Session, question: Question, *, change: bool = False) -> Keyboard:
@@ -164,21 +173,42 @@ def intro(s: Session, question: Question) -> Markup | None:
 
 def card(s: Session, question: Question, previous: Question) -> Edit:
     """The live card: the tapped question becomes the next one, one line confirming the
-    answer just given and a button to add a note to it; a phase's intro where one starts."""
+    answer just given and a button to add a note to it; a phase's intro where one starts.
+
+    All but the header is content (the answer's words, the next question's), made once per
+    answer and question; the buttons are kept for the partner, who is shown the same card.
+    """
     answer = s.answers[previous.id]
+    partnership = s.partnership
+    if partnership is None:
+        raise RuntimeError("a question card needs an active partnership")
+    language = s.language
+    key = (previous.id, answer.score, answer.not_yet, question.id, language)
+    words = s.texts.cards.get(key)
+    if words is None:
+        words = s.texts.cards[key] = _card_words(s, question, previous, answer)
+    shown = (partnership.id, partnership.round, question.id, previous.id, language)
+    buttons = s.texts.keyboards.get(shown)
+    if buttons is None:
+        note = Button(
+            s.t("button_note_on", title=previous.title(language)),
+            NoteTap(partnership.id, partnership.round, previous.id),
+        )
+        buttons = (*keyboard(s, question), (note,))
+        s.texts.keep_keyboard(shown, buttons)
+    return Edit(words.fill({"header": s.header()}), buttons, card=True)
+
+
+def _card_words(s: Session, question: Question, previous: Question, answer: Answer) -> Template:
+    """The live card's text with its header still open: the answer's line, the intro of
+    the part the question opens, and the question as it is asked."""
     confirm = s.t(
         "card_previous", title=previous.title(s.language), choice=choice(s, previous, answer)
     )
     opening = intro(s, question)
-    parts = [confirm, *([opening] if opening is not None else []), asking_text(s, question)]
-    partnership = s.partnership
-    if partnership is None:
-        raise RuntimeError("a question card needs an active partnership")
-    note = Button(
-        s.t("button_note_on", title=previous.title(s.language)),
-        NoteTap(partnership.id, partnership.round, previous.id),
-    )
-    return Edit(join("\n\n", parts), (*keyboard(s, question), (note,)), card=True)
+    before = join("\n\n", (confirm, *([opening] if opening is not None else []), ""))
+    after = "" if isinstance(question, Ambition) else join("\n\n", ("", _legend(s)))
+    return _words(s, question).around(before, after)
 
 
 def send_fresh(s: Session, question: Question) -> None:

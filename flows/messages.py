@@ -128,6 +128,21 @@ class Template:
         made._whole = False  # filled in part: always formatted, even without values
         return made
 
+    def around(self, before: str, after: str) -> Template:
+        """This template with safe text (ours, or ``Markup``) ``before`` and ``after`` it:
+        ``t.around(b, a).fill(v)`` is ``b + t.fill(v) + a``, its placeholders still open."""
+        if self._pieces is None:
+            raise ValueError("only a template of plain placeholders can be put in a frame")
+        pieces = list(self._pieces)
+        literal, name = pieces[0]
+        pieces[0] = (f"{before}{literal}", name)  # a str: ``Markup +`` would escape
+        literal, name = pieces[-1]
+        pieces[-1] = (f"{literal}{after}", name)
+        made = Template(self._raw)
+        made._pieces = tuple(pieces)
+        made._whole = False  # framed: always formatted, even without values
+        return made
+
 
 class Messages:
     """Look up a message by key and language, filling in escaped values."""

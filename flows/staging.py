@@ -29,6 +29,8 @@ ROUND_KEY: Final = "round"
 # but held beside it during an update (``Staging.card``), so a step that resets the context
 # does not forget which card still has buttons.
 LIVE_CARD: Final = "card"
+# Live cards' keyboards kept for the partner who is shown the same card (``Texts.keyboards``).
+KEYBOARDS_KEPT: Final = 1024
 
 
 @dataclass(slots=True)
@@ -40,6 +42,23 @@ class Texts:
     # Parts of replies made of content alone (no person's data), made once on first use and
     # kept: by (message key, question id or "", language), a few per question.
     made: dict[tuple[str, str, str], Template] = field(default_factory=dict, repr=False)
+    # The live card's words but its header, by (answered question, its score, "not yet
+    # relevant", next question, language): content alone, so at most a few per question.
+    cards: dict[tuple[str, int | None, bool, str, str], Template] = field(
+        default_factory=dict, repr=False
+    )
+    # The live card's buttons, by (partnership, round, next question, answered question,
+    # language): what they name and say. Both partners are shown the same card; the oldest
+    # are let go beyond KEYBOARDS_KEPT.
+    keyboards: dict[tuple[str, int, str, str, str], Keyboard] = field(
+        default_factory=dict, repr=False
+    )
+
+    def keep_keyboard(self, key: tuple[str, int, str, str, str], keyboard: Keyboard) -> None:
+        kept = self.keyboards
+        if len(kept) >= KEYBOARDS_KEPT:
+            del kept[next(iter(kept))]  # the oldest: dicts keep the order of insertion
+        kept[key] = keyboard
 
 
 @dataclass(eq=False)
