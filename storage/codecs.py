@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from json.encoder import encode_basestring  # json's own, as with ensure_ascii=False
 from typing import Any, Final, Generic, TypeVar
 
 from flows.model import Answer, Invite, Member, Participant, Partnership, Snapshot
@@ -34,6 +35,8 @@ Convert = Callable[[Any], Any]
 
 def encode_time(value: datetime) -> str:
     """ISO text in UTC with microseconds, so that text order is time order."""
+    if type(value) is datetime and value.tzinfo is UTC:  # the usual: already UTC
+        return value.isoformat(timespec="microseconds")
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise StorageError("naive datetime: storage keeps timezone-aware UTC times only")
     return value.astimezone(UTC).isoformat(timespec="microseconds")
@@ -48,9 +51,16 @@ def encode_bool(value: bool) -> int:
 
 
 def encode_context(value: dict[str, str]) -> str:
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise StorageError("participant context holds keys and values of type str only")
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """The text of ``json.dumps(value, ensure_ascii=False, sort_keys=True)``, made in one
+    go (on every answer): each key and value quoted by json's own string encoder, which
+    also refuses anything but a str."""
+    try:
+        pairs = [
+            f"{encode_basestring(k)}: {encode_basestring(v)}" for k, v in sorted(value.items())
+        ]
+    except TypeError:  # a key or value not a str (or keys that do not sort)
+        raise StorageError("participant context holds keys and values of type str only") from None
+    return "{" + ", ".join(pairs) + "}"
 
 
 def decode_context(text: str) -> dict[str, str]:
@@ -89,7 +99,7 @@ def _converters(kind: object) -> tuple[Convert, Convert]:
         [inner] = [a for a in args if a is not type(None)]
         encode, decode = _converters(inner)
         return (
-            lambda v: None if v is None else encode(v),
+            _same if encode is _same else lambda v: None if v is None else encode(v),
             lambda v: None if v is None else decode(v),
         )
     if kind is datetime:
