@@ -8,11 +8,13 @@ read racing a commit does not put back the old state, and that the bound holds.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from flows.model import Changes, Participant, Role, Snapshot
-from storage.cache import SnapshotCache
+import pytest
+
+from flows.model import Changes, Participant, Partnership, Role, Snapshot
+from storage.cache import SnapshotCache, _Replace
 from storage.sqlite import SqliteRepository
 from tests.storage.test_contract import PID, T0, a_member, a_partnership, an_answer
 
@@ -154,3 +156,58 @@ async def test_the_least_recently_used_go_first(sqlite_repo: SqliteRepository) -
     await repo.snapshot(1)  # kept: used more recently than 2
     await repo.snapshot(2)
     assert repo.cache.misses == misses + 1
+
+
+def test_partners_showing_different_rows_keep_their_own_when_an_answer_moves_them() -> None:
+    """An answer moves the last activity of every cached snapshot of its partnership; each
+    keeps the rest of the row it shows (partners showing equal rows may share the moved one)."""
+    cache = SnapshotCache()
+    meeting = T0 + timedelta(days=3)
+    first = a_partnership()
+    shown = {1: first, 2: replace(first, meeting_at=meeting), 3: first, 4: a_partnership()}
+    members = [a_member(u, Role.SOCIAL, minutes=u) for u in shown]
+    for user_id, pact in shown.items():
+        snap = Snapshot(a_participant(user_id), members[:1], pact, members, [], {})
+        cache.fill(user_id, snap, cache.tick)
+    at = T0 + timedelta(seconds=30)
+    with cache.following(Changes(answers=[an_answer("trust", 1, seconds=30)])):
+        pass
+    for user_id, pact in shown.items():
+        hit = cache.get(user_id)
+        assert hit is not None
+        assert hit.partnership == replace(pact, last_activity_at=at)
+
+
+def test_a_cached_snapshots_context_is_its_own_copy() -> None:
+    cache = SnapshotCache()
+    participant = a_participant(1)
+    cache.fill(1, Snapshot(participant, [], None, [], [], {}), cache.tick)
+    hit = cache.get(1)
+    assert hit is not None
+    assert hit.participant is not None
+    assert hit.participant == participant
+    hit.participant.context["last"] = "changed"
+    again = cache.get(1)
+    assert again is not None
+    assert again.participant == a_participant(1)
+
+
+def test_a_replace_of_one_field_is_dataclasses_own() -> None:
+    """The cache's quick replace gives what ``dataclasses.replace`` gives, and takes no
+    record with a field that ``__init__`` does not set."""
+    participant = a_participant(1)
+    assert _Replace(Participant, "context")(participant, {"a": "b"}) == replace(
+        participant, context={"a": "b"}
+    )
+    pact = replace(a_partnership(), meeting_at=T0, summary_round=2)
+    for name, value in (("last_activity_at", T0), ("round", 3), ("id", "other")):
+        moved = _Replace(Partnership, name)(pact, value)
+        assert moved == replace(pact, **{name: value})
+
+    @dataclass(frozen=True)
+    class Derived:
+        a: int
+        b: int = field(init=False, default=0)
+
+    with pytest.raises(TypeError, match="not set by __init__"):
+        _Replace(Derived, "a")
