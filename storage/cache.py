@@ -25,43 +25,21 @@ fresh read.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
-from typing import Final, Generic, TypeVar
+from typing import Final, TypeVar
 
 from flows.model import Answer, Changes, Member, Participant, Partnership, Snapshot
+from storage.codecs import Replace
 
 CAPACITY: Final = 4096  # people; about 4 KiB each, mid-canvas
 CHECK = False  # every hit compared with the database (slow: for tests)
 _PRUNE_AT: Final = 100_000  # touch marks kept before they are forgotten wholesale
 K = TypeVar("K")
-R = TypeVar("R")
 
 
-class _Replace(Generic[R]):
-    """``dataclasses.replace(record, <name>=value)`` for one field of a record type whose
-    fields all go to ``__init__``: its values in order, one swapped (no look at every
-    field's kind on each call, as ``replace`` makes; this runs on every answer)."""
-
-    def __init__(self, record: type[R], name: str) -> None:
-        names = [f.name for f in fields(record)]  # type: ignore[arg-type]
-        if not all(f.init for f in fields(record)):  # type: ignore[arg-type]
-            raise TypeError(f"{record.__name__} has a field not set by __init__")
-        self._record = record
-        self._place = names.index(name)
-        self._values = attrgetter(*names)
-
-    def __call__(self, record: R, value: object) -> R:
-        values = list(self._values(record))
-        values[self._place] = value
-        return self._record(*values)
-
-
-_with_context: Final = _Replace(Participant, "context")
-_with_activity: Final = _Replace(Partnership, "last_activity_at")
+_with_context: Final = Replace(Participant, "context")
+_with_activity: Final = Replace(Partnership, "last_activity_at")
 
 
 def _answer_order(answer: Answer) -> tuple[datetime, int, str]:
@@ -187,18 +165,10 @@ class SnapshotCache:
             differ = [f for f in Snapshot.__slots__ if getattr(hit, f) != getattr(read, f)]
             raise AssertionError(f"cached snapshot of user {user_id} differs in {differ}")
 
-    @contextmanager
-    def following(self, changes: Changes) -> Iterator[None]:
+    def following(self, changes: Changes) -> _Following:
         """Around committing ``changes``: applied once committed; if the commit raised, what
         it touches is dropped (a cancelled caller's unit may have been written all the same)."""
-        self._pending += 1
-        self._started += 1
-        try:
-            yield
-        except BaseException:
-            self._forget(changes)
-            raise
-        self._apply(changes)
+        return _Following(self, changes)
 
     def clear(self) -> None:
         """Forget everything (after a write that is not a unit of work)."""
@@ -336,6 +306,27 @@ class SnapshotCache:
             marks.clear()
         self._activity.clear()
         self._language.clear()
+
+
+class _Following:
+    """The context of ``SnapshotCache.following``: a class, as a generator's context (on
+    every commit) costs twice as much."""
+
+    __slots__ = ("_cache", "_changes")
+
+    def __init__(self, cache: SnapshotCache, changes: Changes) -> None:
+        self._cache = cache
+        self._changes = changes
+
+    def __enter__(self) -> None:
+        self._cache._pending += 1
+        self._cache._started += 1
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self._cache._apply(self._changes)
+        else:  # the error goes on
+            self._cache._forget(self._changes)
 
 
 def _since(pact: Partnership, moment: datetime) -> bool:

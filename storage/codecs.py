@@ -161,6 +161,25 @@ class Codec(Generic[R]):
         return self.record(*values)
 
 
+class Replace(Generic[R]):
+    """``dataclasses.replace(record, <name>=value)`` for one field of a record type whose
+    fields all go to ``__init__``: its values in order, one swapped (no look at every
+    field's kind on each call, as ``replace`` makes: the snapshot cache's, on each answer)."""
+
+    def __init__(self, record: type[R], name: str) -> None:
+        names = [f.name for f in dataclasses.fields(record)]  # type: ignore[arg-type]
+        if not all(f.init for f in dataclasses.fields(record)):  # type: ignore[arg-type]
+            raise TypeError(f"{record.__name__} has a field not set by __init__")
+        self._record = record
+        self._place = names.index(name)
+        self._values = operator.attrgetter(*names)
+
+    def __call__(self, record: R, value: object) -> R:
+        values = list(self._values(record))
+        values[self._place] = value
+        return self._record(*values)
+
+
 PARTICIPANTS: Final = Codec.of(Participant)
 PARTNERSHIPS: Final = Codec.of(Partnership)
 MEMBERS: Final = Codec.of(Member)

@@ -8,13 +8,11 @@ read racing a commit does not put back the old state, and that the bound holds.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-
-from flows.model import Changes, Participant, Partnership, Role, Snapshot
-from storage.cache import SnapshotCache, _Replace
+from flows.model import Changes, Participant, Role, Snapshot
+from storage.cache import SnapshotCache
 from storage.sqlite import SqliteRepository
 from tests.storage.test_contract import PID, T0, a_member, a_partnership, an_answer
 
@@ -190,24 +188,3 @@ def test_a_cached_snapshots_context_is_its_own_copy() -> None:
     again = cache.get(1)
     assert again is not None
     assert again.participant == a_participant(1)
-
-
-def test_a_replace_of_one_field_is_dataclasses_own() -> None:
-    """The cache's quick replace gives what ``dataclasses.replace`` gives, and takes no
-    record with a field that ``__init__`` does not set."""
-    participant = a_participant(1)
-    assert _Replace(Participant, "context")(participant, {"a": "b"}) == replace(
-        participant, context={"a": "b"}
-    )
-    pact = replace(a_partnership(), meeting_at=T0, summary_round=2)
-    for name, value in (("last_activity_at", T0), ("round", 3), ("id", "other")):
-        moved = _Replace(Partnership, name)(pact, value)
-        assert moved == replace(pact, **{name: value})
-
-    @dataclass(frozen=True)
-    class Derived:
-        a: int
-        b: int = field(init=False, default=0)
-
-    with pytest.raises(TypeError, match="not set by __init__"):
-        _Replace(Derived, "a")

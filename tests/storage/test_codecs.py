@@ -4,13 +4,14 @@ as the general ones, and refuse the same values."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
 import pytest
 
-from flows.model import Answer, Participant
-from storage.codecs import ANSWERS, PARTICIPANTS, encode_context, encode_time
+from flows.model import Answer, Participant, Partnership
+from storage.codecs import ANSWERS, PARTICIPANTS, Replace, encode_context, encode_time
 from storage.errors import StorageError
 
 
@@ -53,6 +54,7 @@ class Moment(datetime):
 
 
 AMSTERDAM = timezone(timedelta(hours=1))
+T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -112,3 +114,24 @@ def test_a_row_keeps_none_and_text_and_converts_the_rest() -> None:
     )
     noted = Answer("p1", 2, 7, "trust", "v1", 4, "a note", at)
     assert ANSWERS.encode(noted)[5:] == (4, "a note", "2026-03-01T09:30:00.000000+00:00", 0)
+
+
+def test_a_replace_of_one_field_is_dataclasses_own() -> None:
+    """The cache's quick replace gives what ``dataclasses.replace`` gives, and takes no
+    record with a field that ``__init__`` does not set."""
+    participant = Participant(1, "answering", "nl", "p1", {"last": "trust"}, T0)
+    assert Replace(Participant, "context")(participant, {"a": "b"}) == replace(
+        participant, context={"a": "b"}
+    )
+    pact = replace(Partnership("p1", 1, T0, "v1"), meeting_at=T0, summary_round=2)
+    for name, value in (("last_activity_at", T0), ("round", 3), ("id", "other")):
+        moved = Replace(Partnership, name)(pact, value)
+        assert moved == replace(pact, **{name: value})
+
+    @dataclass(frozen=True)
+    class Derived:
+        a: int
+        b: int = field(init=False, default=0)
+
+    with pytest.raises(TypeError, match="not set by __init__"):
+        Replace(Derived, "a")
