@@ -40,21 +40,24 @@ _SECONDS: Final = re.compile(r"[1-9][0-9]{0,11}")
 _SCORES: Final[dict[str, Score]] = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, SKIP: None}
 _FORGET: Final = {"yes": True, "no": False}
 _REVISIT: Final = {"y": True, "n": False}  # yes or no, for revisit and keep-text taps
+_SCORE_TAPS: Final = (AnswerTap, ChangeTap)  # a tuple: ``A | B`` is made on every call
 
 
 def pack(tap: Tap) -> str:
     """The callback_data for ``tap``; ValueError when it does not fit Telegram's limit."""
-    data = ":".join(_fields(tap))
+    if isinstance(tap, _SCORE_TAPS):  # a question card's buttons: in one go
+        prefix = "a" if isinstance(tap, AnswerTap) else "c"
+        score = str(tap.score) if tap.score is not None else NOT_YET if tap.not_yet else SKIP
+        data = f"{prefix}:{tap.partnership_id}:{tap.round!s}:{tap.theme_id}:{score}"
+    else:
+        data = ":".join(_fields(tap))
     if not 1 <= len(data.encode()) <= MAX_BYTES:
         raise ValueError(f"button data does not fit in {MAX_BYTES} bytes: {data!r}")
     return data
 
 
 def _fields(tap: Tap) -> tuple[str, ...]:
-    if isinstance(tap, AnswerTap | ChangeTap):
-        prefix = "a" if isinstance(tap, AnswerTap) else "c"
-        score = str(tap.score) if tap.score is not None else NOT_YET if tap.not_yet else SKIP
-        return (prefix, tap.partnership_id, str(tap.round), tap.theme_id, score)
+    """The fields of any tap but a score's (``pack`` makes those)."""
     if isinstance(tap, ReviewTap | NoteTap):
         prefix = "e" if isinstance(tap, ReviewTap) else "n"
         return (prefix, tap.partnership_id, str(tap.round), tap.theme_id)

@@ -67,15 +67,18 @@ def markup(keyboard: Keyboard) -> JSONDict | None:
     """
     if not keyboard:
         return None
-    return {"inline_keyboard": [[_button(b) for b in row] for row in keyboard]}
+    return {"inline_keyboard": [list(map(_button, row)) for row in keyboard]}
 
 
 def _button(button: Button) -> JSONDict:
+    tap, url = button.tap, button.url
+    if url is None and tap is not None:  # a tap's button, most of all: in one go
+        return {"text": button.label, "callback_data": pack(tap)}
     json: JSONDict = {"text": button.label}
-    if button.tap is not None:
-        json["callback_data"] = pack(button.tap)
-    if button.url is not None:
-        json["url"] = button.url
+    if tap is not None:
+        json["callback_data"] = pack(tap)
+    if url is not None:
+        json["url"] = url
     return json
 
 

@@ -25,18 +25,21 @@ fresh read.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, TypeVar
 
 from flows.model import Answer, Changes, Member, Participant, Partnership, Snapshot
+from storage.codecs import Replace
 
 CAPACITY: Final = 4096  # people; about 4 KiB each, mid-canvas
 CHECK = False  # every hit compared with the database (slow: for tests)
 _PRUNE_AT: Final = 100_000  # touch marks kept before they are forgotten wholesale
 K = TypeVar("K")
+
+
+_with_context: Final = Replace(Participant, "context")
+_with_activity: Final = Replace(Partnership, "last_activity_at")
 
 
 def _answer_order(answer: Answer) -> tuple[datetime, int, str]:
@@ -69,7 +72,7 @@ class _Entry:
     def snapshot(self) -> Snapshot:
         participant = self.participant
         if participant is not None:  # its context dict is the session's to change
-            participant = replace(participant, context=dict(participant.context))
+            participant = _with_context(participant, dict(participant.context))
         return Snapshot(
             participant,
             list(self.memberships),
@@ -162,18 +165,10 @@ class SnapshotCache:
             differ = [f for f in Snapshot.__slots__ if getattr(hit, f) != getattr(read, f)]
             raise AssertionError(f"cached snapshot of user {user_id} differs in {differ}")
 
-    @contextmanager
-    def following(self, changes: Changes) -> Iterator[None]:
+    def following(self, changes: Changes) -> _Following:
         """Around committing ``changes``: applied once committed; if the commit raised, what
         it touches is dropped (a cancelled caller's unit may have been written all the same)."""
-        self._pending += 1
-        self._started += 1
-        try:
-            yield
-        except BaseException:
-            self._forget(changes)
-            raise
-        self._apply(changes)
+        return _Following(self, changes)
 
     def clear(self) -> None:
         """Forget everything (after a write that is not a unit of work)."""
@@ -195,8 +190,9 @@ class SnapshotCache:
         """A committed unit: update the snapshots it touches, or drop them."""
         self._pending -= 1
         self._tick += 1
-        self._note(changes)
-        stale = set(self._cached_with(_member_users(changes), _structural(changes)))
+        members, structural = _member_users(changes), _structural(changes)
+        self._note(changes, members, structural)
+        stale = self._cached_with(members, structural) if members or structural else set()
         for p in changes.participants:
             entry = self._entries.get(p.user_id)
             if entry is not None and (
@@ -231,25 +227,27 @@ class SnapshotCache:
         pact = entry.partnership
         latest = self._activity.get(pact.id) if pact is not None else None
         if pact is not None and latest is not None and not _since(pact, latest):
-            entry.partnership = replace(pact, last_activity_at=latest)
+            entry.partnership = _with_activity(pact, latest)
         for member in entry.people():
             if (language := self._language.get(member)) is not None:
                 entry.languages[member] = language
 
-    def _note(self, changes: Changes) -> None:
-        """Remember what ``changes`` touched, for reads under way (see ``_untouched``)."""
+    def _note(self, changes: Changes, members: set[int], structural: set[str]) -> None:
+        """Remember what ``changes`` touched, for reads under way (see ``_untouched``):
+        ``members`` and ``structural`` as ``_member_users`` and ``_structural`` give them."""
         if len(self._own_touched) + len(self._partnership_touched) > _PRUNE_AT:
             self._forget_marks()
-        self._mark(self._own_touched, {p.user_id for p in changes.participants})
-        self._mark(self._own_touched, {a.user_id for a in changes.answers})
-        self._mark(self._member_touched, _member_users(changes))
-        self._mark(self._partnership_touched, _structural(changes))
+        tick, own = self._tick, self._own_touched
         for p in changes.participants:
+            own[p.user_id] = tick
             self._language[p.user_id] = p.language
         for a in changes.answers:
+            own[a.user_id] = tick
             known = self._activity.get(a.partnership_id)
             if known is None or known < a.answered_at:
                 self._activity[a.partnership_id] = a.answered_at
+        self._mark(self._member_touched, members)
+        self._mark(self._partnership_touched, structural)
 
     def _put_answer(self, answer: Answer) -> None:
         entry = self._entries.get(answer.user_id)
@@ -257,14 +255,18 @@ class SnapshotCache:
         place = (pact.id, pact.round) if pact is not None else None
         if entry is not None and place == (answer.partnership_id, answer.round):
             entry.put_answer(answer)
-        # Storing an answer moves its partnership's last activity forward (a trigger).
+        # Storing an answer moves its partnership's last activity forward (a trigger). The
+        # partners' entries show equal rows: they share one moved row (a frozen record).
+        was = moved = None
         for user_id in self._by_partnership.get(answer.partnership_id, ()):
             other = self._entries[user_id]
             shown = other.partnership
             if shown is None or shown.id != answer.partnership_id:
                 continue
             if not _since(shown, answer.answered_at):
-                other.partnership = replace(shown, last_activity_at=answer.answered_at)
+                if moved is None or (shown is not was and shown != was):
+                    was, moved = shown, _with_activity(shown, answer.answered_at)
+                other.partnership = moved
 
     def _cached_with(self, users: set[int], partnerships: set[str]) -> set[int]:
         """Cached people whose snapshot shows one of these members or partnerships."""
@@ -304,6 +306,27 @@ class SnapshotCache:
             marks.clear()
         self._activity.clear()
         self._language.clear()
+
+
+class _Following:
+    """The context of ``SnapshotCache.following``: a class, as a generator's context (on
+    every commit) costs twice as much."""
+
+    __slots__ = ("_cache", "_changes")
+
+    def __init__(self, cache: SnapshotCache, changes: Changes) -> None:
+        self._cache = cache
+        self._changes = changes
+
+    def __enter__(self) -> None:
+        self._cache._pending += 1
+        self._cache._started += 1
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self._cache._apply(self._changes)
+        else:  # the error goes on
+            self._cache._forget(self._changes)
 
 
 def _since(pact: Partnership, moment: datetime) -> bool:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from json.encoder import encode_basestring  # json's own, as with ensure_ascii=False
 from typing import Any, Final, Generic, TypeVar
 
 from flows.model import Answer, Invite, Member, Participant, Partnership, Snapshot
@@ -34,6 +35,8 @@ Convert = Callable[[Any], Any]
 
 def encode_time(value: datetime) -> str:
     """ISO text in UTC with microseconds, so that text order is time order."""
+    if type(value) is datetime and value.tzinfo is UTC:  # the usual: already UTC
+        return value.isoformat(timespec="microseconds")
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise StorageError("naive datetime: storage keeps timezone-aware UTC times only")
     return value.astimezone(UTC).isoformat(timespec="microseconds")
@@ -48,9 +51,16 @@ def encode_bool(value: bool) -> int:
 
 
 def encode_context(value: dict[str, str]) -> str:
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise StorageError("participant context holds keys and values of type str only")
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """The text of ``json.dumps(value, ensure_ascii=False, sort_keys=True)``, made in one
+    go (on every answer): each key and value quoted by json's own string encoder, which
+    also refuses anything but a str."""
+    try:
+        pairs = [
+            f"{encode_basestring(k)}: {encode_basestring(v)}" for k, v in sorted(value.items())
+        ]
+    except TypeError:  # a key or value not a str (or keys that do not sort)
+        raise StorageError("participant context holds keys and values of type str only") from None
+    return "{" + ", ".join(pairs) + "}"
 
 
 def decode_context(text: str) -> dict[str, str]:
@@ -89,7 +99,7 @@ def _converters(kind: object) -> tuple[Convert, Convert]:
         [inner] = [a for a in args if a is not type(None)]
         encode, decode = _converters(inner)
         return (
-            lambda v: None if v is None else encode(v),
+            _same if encode is _same else lambda v: None if v is None else encode(v),
             lambda v: None if v is None else decode(v),
         )
     if kind is datetime:
@@ -149,6 +159,25 @@ class Codec(Generic[R]):
         """The record of ``row`` (a row in column order, or its JSON array)."""
         values = (decode(v) for decode, v in zip(self.decoders, row, strict=True))
         return self.record(*values)
+
+
+class Replace(Generic[R]):
+    """``dataclasses.replace(record, <name>=value)`` for one field of a record type whose
+    fields all go to ``__init__``: its values in order, one swapped (no look at every
+    field's kind on each call, as ``replace`` makes: the snapshot cache's, on each answer)."""
+
+    def __init__(self, record: type[R], name: str) -> None:
+        names = [f.name for f in dataclasses.fields(record)]  # type: ignore[arg-type]
+        if not all(f.init for f in dataclasses.fields(record)):  # type: ignore[arg-type]
+            raise TypeError(f"{record.__name__} has a field not set by __init__")
+        self._record = record
+        self._place = names.index(name)
+        self._values = operator.attrgetter(*names)
+
+    def __call__(self, record: R, value: object) -> R:
+        values = list(self._values(record))
+        values[self._place] = value
+        return self._record(*values)
 
 
 PARTICIPANTS: Final = Codec.of(Participant)

@@ -15,6 +15,7 @@ from flows.actions import (
     AnswerTap,
     BotLinks,
     Button,
+    ChangeTap,
     ContinueTap,
     ForgetTap,
     Send,
@@ -85,3 +86,33 @@ def test_a_keyboard_goes_out_as_ptbs_own_markup_would() -> None:
     )
     assert markup(keyboard) == ptb.to_dict()
     assert markup(()) is None
+
+
+def test_a_card_and_odd_buttons_go_out_as_ptbs_own_markup_would() -> None:
+    """A question card's rows (every kind of score tap, changes too), a button with both a
+    tap and a link, and a bare label: still what PTB's markup serialises to."""
+    scores = (1, 2, 3, 4, 5)
+    keyboard = (
+        tuple(Button(str(n), AnswerTap("p7", 12, "trust", n)) for n in scores),
+        (
+            Button("Nog niet", AnswerTap("p7", 12, "trust", None, not_yet=True)),
+            Button("Sla over", AnswerTap("p7", 12, "trust", None)),
+        ),
+        (Button("Wijzig", ChangeTap("p7", 3, "goals", 2)),),
+        (Button("Both", ContinueTap(), url="https://example.org/"), Button("Bare")),
+    )
+    ptb = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(str(n), callback_data=f"a:p7:12:trust:{n}") for n in scores],
+            [
+                InlineKeyboardButton("Nog niet", callback_data="a:p7:12:trust:n"),
+                InlineKeyboardButton("Sla over", callback_data="a:p7:12:trust:s"),
+            ],
+            [InlineKeyboardButton("Wijzig", callback_data="c:p7:3:goals:2")],
+            [
+                InlineKeyboardButton("Both", url="https://example.org/", callback_data="g"),
+                InlineKeyboardButton("Bare"),
+            ],
+        ]
+    )
+    assert markup(keyboard) == ptb.to_dict()

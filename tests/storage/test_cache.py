@@ -154,3 +154,37 @@ async def test_the_least_recently_used_go_first(sqlite_repo: SqliteRepository) -
     await repo.snapshot(1)  # kept: used more recently than 2
     await repo.snapshot(2)
     assert repo.cache.misses == misses + 1
+
+
+def test_partners_showing_different_rows_keep_their_own_when_an_answer_moves_them() -> None:
+    """An answer moves the last activity of every cached snapshot of its partnership; each
+    keeps the rest of the row it shows (partners showing equal rows may share the moved one)."""
+    cache = SnapshotCache()
+    meeting = T0 + timedelta(days=3)
+    first = a_partnership()
+    shown = {1: first, 2: replace(first, meeting_at=meeting), 3: first, 4: a_partnership()}
+    members = [a_member(u, Role.SOCIAL, minutes=u) for u in shown]
+    for user_id, pact in shown.items():
+        snap = Snapshot(a_participant(user_id), members[:1], pact, members, [], {})
+        cache.fill(user_id, snap, cache.tick)
+    at = T0 + timedelta(seconds=30)
+    with cache.following(Changes(answers=[an_answer("trust", 1, seconds=30)])):
+        pass
+    for user_id, pact in shown.items():
+        hit = cache.get(user_id)
+        assert hit is not None
+        assert hit.partnership == replace(pact, last_activity_at=at)
+
+
+def test_a_cached_snapshots_context_is_its_own_copy() -> None:
+    cache = SnapshotCache()
+    participant = a_participant(1)
+    cache.fill(1, Snapshot(participant, [], None, [], [], {}), cache.tick)
+    hit = cache.get(1)
+    assert hit is not None
+    assert hit.participant is not None
+    assert hit.participant == participant
+    hit.participant.context["last"] = "changed"
+    again = cache.get(1)
+    assert again is not None
+    assert again.participant == a_participant(1)
