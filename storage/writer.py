@@ -139,13 +139,6 @@ def _reject(future: asyncio.Future[Any], exc: BaseException) -> None:
         future.set_exception(exc)
 
 
-def write_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> None:
-    """Write ``payloads`` in one transaction, all or nothing (in one call)."""
-    conn.execute("BEGIN IMMEDIATE")
-    _write_rows(conn, payloads)
-    _commit(conn)
-
-
 def begin_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> bool:
     """Begin a transaction and write ``payloads`` in it, leaving it open for ``_commit``;
     False if the database is locked (nothing was done). Raises, rolled back, if a row fails.
@@ -156,21 +149,19 @@ def begin_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> bool:
         if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
             return False
         raise
-    _write_rows(conn, payloads)
+    try:
+        _write_rows(conn, payloads)
+    except BaseException:
+        _roll_back(conn)
+        raise
     return True
 
 
 def _write_rows(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> None:
-    """Every statement of ``UNIT_OF_WORK`` over its rows, in the open transaction; on an
-    error the transaction is rolled back."""
-    try:
-        for key, sql in UNIT_OF_WORK:
-            rows = [row for payload in payloads for row in payload.get(key, ())]
-            if rows:
-                conn.executemany(sql, rows)
-    except BaseException:
-        _roll_back(conn)
-        raise
+    """Every statement of ``UNIT_OF_WORK`` over its rows, in the open transaction."""
+    for key, sql in UNIT_OF_WORK:
+        if rows := [row for payload in payloads for row in payload.get(key, ())]:
+            conn.executemany(sql, rows)
 
 
 def _commit(conn: sqlite3.Connection) -> None:
@@ -225,7 +216,8 @@ class Writer:
         """Start the thread and open the writing connection on it."""
         thread = _Thread()
         try:
-            conn = await thread.run(partial(_connect_unwaiting, connect, path))
+            conn = await thread.run(partial(connect, path))
+            conn.execute("PRAGMA busy_timeout=0")  # the loop never waits for a lock (above)
         except BaseException:
             await thread.stop()
             raise
@@ -350,9 +342,8 @@ class Writer:
             await self._thread.run(partial(_commit, self.conn))
         else:
             logger.info("The database is locked by another connection; waiting for it")
-            await self._thread.run(
-                partial(_waiting, self.conn, partial(write_units, payloads=payloads))
-            )
+            write = partial(_in_transaction, run=partial(_write_rows, payloads=payloads))
+            await self._thread.run(partial(_waiting, self.conn, write))
         self._count(started, len(batch))
         logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
 
@@ -375,17 +366,6 @@ class Writer:
         self.stats.commits += 1
         self.stats.units += units
         self.stats.seconds += time.perf_counter() - started
-
-
-def _connect_unwaiting(connect: Connect, path: Path) -> sqlite3.Connection:
-    """``connect(path)`` with the busy timeout 0: the event loop must never wait for a lock."""
-    conn = connect(path)
-    try:
-        conn.execute("PRAGMA busy_timeout=0")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 def _succeed(unit: Unit) -> None:
