@@ -15,7 +15,7 @@ from storage.codecs import (
     token_digest,
 )
 from storage.outbox import row_of
-from storage.writer import Payload
+from storage.transactions import Payload
 
 
 def unit_payload(changes: Changes) -> Payload:

@@ -24,7 +24,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -32,15 +32,20 @@ from queue import SimpleQueue
 from typing import Any, Final, Generic, TypeVar
 
 from storage.errors import RoleConflictError, StorageError
-from storage.files import BUSY_TIMEOUT_MS
-from storage.statements import UNIT_OF_WORK
+from storage.transactions import (
+    Payload,
+    begin_units,
+    commit_open,
+    in_transaction,
+    waiting,
+    write_rows,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH: Final = 500  # units of work per group-commit transaction
 
 T = TypeVar("T")
-Payload = dict[str, list[tuple[object, ...]]]
 Connect = Callable[[Path], sqlite3.Connection]
 
 
@@ -137,67 +142,6 @@ def _resolve(future: asyncio.Future[T], result: T) -> None:
 def _reject(future: asyncio.Future[Any], exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)
-
-
-def begin_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> bool:
-    """Begin a transaction and write ``payloads`` in it, leaving it open for ``_commit``;
-    False if the database is locked (nothing was done). Raises, rolled back, if a row fails.
-    """
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
-            return False
-        raise
-    try:
-        _write_rows(conn, payloads)
-    except BaseException:
-        _roll_back(conn)
-        raise
-    return True
-
-
-def _write_rows(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> None:
-    """Every statement of ``UNIT_OF_WORK`` over its rows, in the open transaction."""
-    for key, sql in UNIT_OF_WORK:
-        if rows := [row for payload in payloads for row in payload.get(key, ())]:
-            conn.executemany(sql, rows)
-
-
-def _commit(conn: sqlite3.Connection) -> None:
-    """Commit the open transaction; on an error roll it back."""
-    try:
-        conn.execute("COMMIT")
-    except BaseException:
-        _roll_back(conn)
-        raise
-
-
-def _waiting(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], T]) -> T:
-    """``run`` with the busy timeout every connection has: on the thread, waiting is fine."""
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    try:
-        return run(conn)
-    finally:
-        conn.execute("PRAGMA busy_timeout=0")
-
-
-def _in_transaction(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")  # if this fails, no transaction is open
-    try:
-        result = run(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        _roll_back(conn)
-        raise
-    return result
-
-
-def _roll_back(conn: sqlite3.Connection) -> None:
-    try:
-        conn.execute("ROLLBACK")
-    except sqlite3.Error:
-        logger.exception("ROLLBACK failed")
 
 
 class Writer:
@@ -339,19 +283,19 @@ class Writer:
         started = time.perf_counter()
         payloads = [u.payload for u in batch]
         if begin_units(self.conn, payloads):
-            await self._thread.run(partial(_commit, self.conn))
+            await self._thread.run(partial(commit_open, self.conn))
         else:
             logger.info("The database is locked by another connection; waiting for it")
-            write = partial(_in_transaction, run=partial(_write_rows, payloads=payloads))
-            await self._thread.run(partial(_waiting, self.conn, write))
+            write = partial(in_transaction, run=partial(write_rows, payloads=payloads))
+            await self._thread.run(partial(waiting, self.conn, write))
         self._count(started, len(batch))
         logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
 
     async def _run_job(self, job: Job[Any]) -> None:
         """Run one job (in a transaction of its own) and resolve its caller's future."""
         started = time.perf_counter()
-        run = partial(_in_transaction, run=job.run) if job.transaction else job.run
-        call = partial(_waiting, self.conn, run)
+        run = partial(in_transaction, run=job.run) if job.transaction else job.run
+        call = partial(waiting, self.conn, run)
         try:
             result = await self._thread.run(call)
         except Exception as exc:  # reported to its caller

@@ -1,0 +1,82 @@
+"""The writer's transactions on its sqlite3 connection (storage/writer.py says where each runs).
+
+A unit of work's rows are written by ``begin_units`` (on the event loop: it never waits for a
+lock) and committed by ``commit_open`` (on the writer's thread: the WAL write and the sync);
+``in_transaction`` runs a whole job, ``waiting`` with the busy timeout every connection has.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from storage.files import BUSY_TIMEOUT_MS
+from storage.statements import UNIT_OF_WORK
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Payload = dict[str, list[tuple[object, ...]]]
+
+
+def begin_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> bool:
+    """Begin a transaction and write ``payloads`` in it, leaving it open for ``commit_open``;
+    False if the database is locked (nothing was done). Raises, rolled back, if a row fails.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            return False
+        raise
+    try:
+        write_rows(conn, payloads)
+    except BaseException:
+        roll_back(conn)
+        raise
+    return True
+
+
+def write_rows(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> None:
+    """Every statement of ``UNIT_OF_WORK`` over its rows, in the open transaction."""
+    for key, sql in UNIT_OF_WORK:
+        if rows := [row for payload in payloads for row in payload.get(key, ())]:
+            conn.executemany(sql, rows)
+
+
+def commit_open(conn: sqlite3.Connection) -> None:
+    """Commit the open transaction; on an error roll it back."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        roll_back(conn)
+        raise
+
+
+def waiting(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], T]) -> T:
+    """``run`` with the busy timeout every connection has: on the thread, waiting is fine."""
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    try:
+        return run(conn)
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
+
+
+def in_transaction(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN IMMEDIATE")  # if this fails, no transaction is open
+    try:
+        result = run(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        roll_back(conn)
+        raise
+    return result
+
+
+def roll_back(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        logger.exception("ROLLBACK failed")
