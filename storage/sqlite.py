@@ -77,7 +77,8 @@ from storage.statements import (
     SELECT_USER_ANSWERS,
     forget_params,
 )
-from storage.writer import CommitStats, Writer
+from storage.transactions import CommitStats
+from storage.writer import Writer
 
 __all__ = ["SqliteRepository", "StorageError"]
 

@@ -3,6 +3,7 @@
 A unit of work's rows are written by ``begin_units`` (on the event loop: it never waits for a
 lock) and committed by ``commit_open`` (on the writer's thread: the WAL write and the sync);
 ``in_transaction`` runs a whole job, ``waiting`` with the busy timeout every connection has.
+``CommitStats`` counts what the transactions cost.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from storage.files import BUSY_TIMEOUT_MS
@@ -19,6 +21,24 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Payload = dict[str, list[tuple[object, ...]]]
+
+
+@dataclass(slots=True)
+class CommitStats:
+    """What the writer's transactions cost: their number and the time spent in them.
+
+    ``seconds`` is wall time from each transaction's ``BEGIN`` to its commit returning on
+    the thread, so with ``synchronous=FULL`` it holds the disk's sync time; ``per_commit`` is
+    the mean.
+    """
+
+    commits: int = 0
+    units: int = 0
+    seconds: float = 0.0
+
+    @property
+    def per_commit(self) -> float:
+        return self.seconds / self.commits if self.commits else 0.0
 
 
 def begin_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> bool:

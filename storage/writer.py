@@ -2,19 +2,19 @@
 
 ``Writer`` owns the writing connection. ``commit()`` queues a unit of work; the writer task
 takes everything queued at that moment and writes it as **one transaction**: ``BEGIN``, each
-statement of storage/statements.py's ``UNIT_OF_WORK`` over its rows (``executemany``), then
-``COMMIT`` (the WAL write and the disk's sync, shared by every unit in it); then it resolves
-every caller's future. If that batched write fails, each unit is retried alone, so a bad
-unit fails only its own caller. Other writes are queued as *jobs* on the same queue: a job
-ends the batch before it and runs alone in its own transaction, so writes happen in the
-order of calling.
+statement of ``UNIT_OF_WORK`` over its rows, then ``COMMIT`` (the WAL write and the disk's
+sync, shared by every unit in it); then it resolves every caller's future. If a batch fails,
+each unit is retried alone, so a bad unit fails only its own caller. Other writes are queued
+as *jobs*: a job ends the batch before it and runs alone, so writes keep the calling order.
+When the writer is idle (nothing queued or being written), ``commit()`` writes the unit in
+its caller's task instead, sparing the hops through the queue and the writer task; until
+that unit's ``COMMIT`` has returned, the writer task leaves the connection alone.
 
-Where the work runs: ``BEGIN`` and the statements run right on the event loop (a few tens
-of µs of CPU: handing them to a thread cost more, in hops and in waits for the GIL, than
-running them); ``COMMIT``, which waits for the disk, and every job run on the writer's
-thread, in one call. The writing connection waits for no lock on the loop (its busy timeout
-is 0 there): if ``BEGIN`` finds the database locked by another process, the whole batch goes
-to the thread, which waits as long as every connection does (``BUSY_TIMEOUT_MS``).
+Where the work runs: ``BEGIN`` and the statements on the event loop (tens of µs of CPU: on
+the thread each statement had to win the GIL back); ``COMMIT``, which waits for the disk, and
+every job on the writer's thread, in one call. On the loop the connection waits for no lock
+(busy timeout 0): if ``BEGIN`` finds the database locked by another process, the unit or
+batch goes whole to the thread, which waits as every connection does (``BUSY_TIMEOUT_MS``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from storage.errors import RoleConflictError, StorageError
 from storage.transactions import (
+    CommitStats,
     Payload,
     begin_units,
     commit_open,
@@ -47,24 +48,6 @@ MAX_BATCH: Final = 500  # units of work per group-commit transaction
 
 T = TypeVar("T")
 Connect = Callable[[Path], sqlite3.Connection]
-
-
-@dataclass(slots=True)
-class CommitStats:
-    """What the writer's transactions cost: their number and the time spent in them.
-
-    ``seconds`` is wall time from each transaction's ``BEGIN`` to its commit returning on
-    the thread, so with ``synchronous=FULL`` it holds the disk's sync time; ``per_commit`` is
-    the mean.
-    """
-
-    commits: int = 0
-    units: int = 0
-    seconds: float = 0.0
-
-    @property
-    def per_commit(self) -> float:
-        return self.seconds / self.commits if self.commits else 0.0
 
 
 @dataclass(slots=True)
@@ -98,19 +81,25 @@ _Item = Unit | Job[Any]
 _STOP: Final = None  # queued by stop(): the writer task finishes what is queued, then ends
 
 
+Report = Callable[[Any, BaseException | None], None]  # (result, error), run on the loop
+
+
 class _Thread:
     """The writer's thread: runs calls on the writing connection, one at a time, in order."""
 
     def __init__(self) -> None:
-        self._calls: SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any]] | None]
-        self._calls = SimpleQueue()
+        self._calls: SimpleQueue[tuple[Callable[[], Any], Report] | None] = SimpleQueue()
         self._loop = asyncio.get_running_loop()
         self._thread = threading.Thread(target=self._serve, name="sqlite-writer", daemon=True)
         self._thread.start()
 
+    def call(self, call: Callable[[], Any], report: Report) -> None:
+        """Run ``call`` on the thread, then ``report`` its outcome on the event loop."""
+        self._calls.put_nowait((call, report))
+
     async def run(self, call: Callable[[], T]) -> T:
         future: asyncio.Future[T] = self._loop.create_future()
-        self._calls.put_nowait((call, future))
+        self.call(call, partial(_settle, future))
         return await future
 
     async def stop(self) -> None:
@@ -119,13 +108,13 @@ class _Thread:
 
     def _serve(self) -> None:
         while (item := self._calls.get()) is not None:
-            call, future = item
+            call, report = item
             try:
                 result = call()
             except BaseException as exc:  # handed to the caller, whatever it is
-                self._report(partial(_reject, future, exc))
+                self._report(partial(report, None, exc))
             else:
-                self._report(partial(_resolve, future, result))
+                self._report(partial(report, result, None))
 
     def _report(self, settle: Callable[[], None]) -> None:
         try:
@@ -134,14 +123,13 @@ class _Thread:
             logger.debug("writer result dropped: the event loop is closed")
 
 
-def _resolve(future: asyncio.Future[T], result: T) -> None:
-    if not future.done():  # else the caller was cancelled meanwhile
+def _settle(future: asyncio.Future[Any], result: object, error: BaseException | None) -> None:
+    if future.done():  # the caller was cancelled meanwhile
+        return
+    if error is None:
         future.set_result(result)
-
-
-def _reject(future: asyncio.Future[Any], exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)
+    else:
+        future.set_exception(error)
 
 
 class Writer:
@@ -153,6 +141,10 @@ class Writer:
         self.stats = CommitStats()
         self._thread = thread
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
+        # A unit written in its caller's task (the writer was idle): done when its COMMIT
+        # has returned on the thread; until then the writer task leaves the connection alone.
+        self._direct: asyncio.Future[None] | None = None
+        self._taken = False  # the writer task holds items taken from the queue
         self._task = asyncio.create_task(self._loop(), name="sqlite-writer")
 
     @classmethod
@@ -168,11 +160,57 @@ class Writer:
         return cls(thread, conn)
 
     async def commit(self, payload: Payload) -> None:
-        """Queue one unit of work and return once it is committed (or raise)."""
+        """Write one unit of work and return once it is committed (or raise).
+
+        When the writer is idle (nothing queued, nothing being written) the unit is written
+        right here, in the caller's task; else it is queued for the writer task's next batch.
+        """
         self._check()
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(Unit(payload, future))
-        await future
+        unit = Unit(payload, asyncio.get_running_loop().create_future())
+        if self._direct is not None or self._taken or not self._queue.empty():
+            self._queue.put_nowait(unit)
+            await unit.future
+            return
+        landed = self._write_now(unit)
+        try:
+            await unit.future
+        except asyncio.CancelledError:  # the unit is being written: the caller learns after
+            if landed is not None and not landed.done():
+                await asyncio.shield(landed)
+            raise
+
+    def _write_now(self, unit: Unit) -> asyncio.Future[None] | None:
+        """Write ``unit``'s rows now and hand its COMMIT to the thread; the thread's report
+        settles the unit. Returns what is done when that COMMIT has returned (None: the
+        rows failed, the unit is settled already)."""
+        started = time.perf_counter()
+        try:
+            begun = begin_units(self.conn, [unit.payload])
+        except Exception as exc:
+            _fail(unit, exc)
+            return None
+        if begun:
+            call = partial(commit_open, self.conn)
+        else:  # locked by another process: the thread waits for it
+            rows = partial(write_rows, payloads=[unit.payload])
+            call = partial(waiting, self.conn, partial(in_transaction, run=rows))
+        self._direct = asyncio.get_running_loop().create_future()
+        self._thread.call(call, partial(self._written_now, unit, started))
+        return self._direct
+
+    def _written_now(
+        self, unit: Unit, started: float, _: object, error: BaseException | None
+    ) -> None:
+        direct, self._direct = self._direct, None
+        if direct is not None and not direct.done():
+            direct.set_result(None)
+        if error is None:
+            self._count(started, 1)
+            _succeed(unit)
+        elif isinstance(error, Exception):
+            _fail(unit, error)
+        elif not unit.future.done():
+            unit.future.set_exception(error)
 
     async def submit(
         self,
@@ -222,7 +260,7 @@ class Writer:
         job: Job[Any] | None = None
         try:
             while not stopping:
-                item = await self._queue.get()
+                item = await self._next()
                 batch = []
                 job = None
                 while True:
@@ -242,6 +280,7 @@ class Writer:
                 if job is not None and not job.future.cancelled():
                     await self._run_job(job)
                 job = None
+                self._taken = False
         except BaseException:
             # Cancelled (the loop is shutting down without stop()): no caller may hang.
             error = StorageError("the writer stopped before this unit was committed")
@@ -253,6 +292,19 @@ class Writer:
             for unqueued in pending:
                 _fail(unqueued, error)
             raise
+
+    async def _next(self) -> _Item | None:
+        """The next item queued, once no unit written in its caller's task holds the
+        connection (its COMMIT is on the thread)."""
+        item = await self._queue.get()
+        self._taken = True
+        if self._direct is not None:
+            try:
+                await asyncio.shield(self._direct)
+            except BaseException:  # cancelled: the item is failed with the rest (_loop)
+                self._queue.put_nowait(item)
+                raise
+        return item
 
     async def _write_batch(self, batch: list[Unit]) -> None:
         try:
