@@ -137,7 +137,7 @@ class Writer:
     that commits. Create with ``await Writer.open(path, connect)``."""
 
     def __init__(self, thread: _Thread, conn: sqlite3.Connection) -> None:
-        self.conn = conn  # used by the writer task, here or on the thread, one at a time
+        self.conn = conn  # used by one writer at a time: the writer task, a caller, the thread
         self.stats = CommitStats()
         self._thread = thread
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
@@ -185,15 +185,10 @@ class Writer:
         rows failed, the unit is settled already)."""
         started = time.perf_counter()
         try:
-            begun = begin_units(self.conn, [unit.payload])
+            call = self._begin([unit.payload])
         except Exception as exc:
             _fail(unit, exc)
             return None
-        if begun:
-            call = partial(commit_open, self.conn)
-        else:  # locked by another process: the thread waits for it
-            rows = partial(write_rows, payloads=[unit.payload])
-            call = partial(waiting, self.conn, partial(in_transaction, run=rows))
         self._direct = asyncio.get_running_loop().create_future()
         self._thread.call(call, partial(self._written_now, unit, started))
         return self._direct
@@ -333,15 +328,19 @@ class Writer:
         """Write ``batch`` as one transaction: the rows here, the commit on the thread (or
         everything there, waiting, if another process holds the lock)."""
         started = time.perf_counter()
-        payloads = [u.payload for u in batch]
-        if begin_units(self.conn, payloads):
-            await self._thread.run(partial(commit_open, self.conn))
-        else:
-            logger.info("The database is locked by another connection; waiting for it")
-            write = partial(in_transaction, run=partial(write_rows, payloads=payloads))
-            await self._thread.run(partial(waiting, self.conn, write))
+        await self._thread.run(self._begin([u.payload for u in batch]))
         self._count(started, len(batch))
         logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
+
+    def _begin(self, payloads: list[Payload]) -> Callable[[], None]:
+        """Begin the transaction of ``payloads`` here and write their rows; what the thread
+        must then run: the COMMIT, or, if another process holds the lock, everything, as the
+        thread may wait for it."""
+        if begin_units(self.conn, payloads):
+            return partial(commit_open, self.conn)
+        logger.info("The database is locked by another connection; waiting for it")
+        write = partial(in_transaction, run=partial(write_rows, payloads=payloads))
+        return partial(waiting, self.conn, write)
 
     async def _run_job(self, job: Job[Any]) -> None:
         """Run one job (in a transaction of its own) and resolve its caller's future."""
