@@ -22,16 +22,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from queue import SimpleQueue
 from typing import Any, Final, Generic, TypeVar
 
 from storage.errors import RoleConflictError, StorageError
+from storage.thread import WriterThread
 from storage.transactions import (
     CommitStats,
     Payload,
@@ -81,62 +80,11 @@ _Item = Unit | Job[Any]
 _STOP: Final = None  # queued by stop(): the writer task finishes what is queued, then ends
 
 
-Report = Callable[[Any, BaseException | None], None]  # (result, error), run on the loop
-
-
-class _Thread:
-    """The writer's thread: runs calls on the writing connection, one at a time, in order."""
-
-    def __init__(self) -> None:
-        self._calls: SimpleQueue[tuple[Callable[[], Any], Report] | None] = SimpleQueue()
-        self._loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._serve, name="sqlite-writer", daemon=True)
-        self._thread.start()
-
-    def call(self, call: Callable[[], Any], report: Report) -> None:
-        """Run ``call`` on the thread, then ``report`` its outcome on the event loop."""
-        self._calls.put_nowait((call, report))
-
-    async def run(self, call: Callable[[], T]) -> T:
-        future: asyncio.Future[T] = self._loop.create_future()
-        self.call(call, partial(_settle, future))
-        return await future
-
-    async def stop(self) -> None:
-        self._calls.put_nowait(None)
-        await asyncio.to_thread(self._thread.join)
-
-    def _serve(self) -> None:
-        while (item := self._calls.get()) is not None:
-            call, report = item
-            try:
-                result = call()
-            except BaseException as exc:  # handed to the caller, whatever it is
-                self._report(partial(report, None, exc))
-            else:
-                self._report(partial(report, result, None))
-
-    def _report(self, settle: Callable[[], None]) -> None:
-        try:
-            self._loop.call_soon_threadsafe(settle)
-        except RuntimeError:  # the event loop has closed: nobody waits any more
-            logger.debug("writer result dropped: the event loop is closed")
-
-
-def _settle(future: asyncio.Future[Any], result: object, error: BaseException | None) -> None:
-    if future.done():  # the caller was cancelled meanwhile
-        return
-    if error is None:
-        future.set_result(result)
-    else:
-        future.set_exception(error)
-
-
 class Writer:
     """The single writer of one database: a queue, the task that empties it, and the thread
     that commits. Create with ``await Writer.open(path, connect)``."""
 
-    def __init__(self, thread: _Thread, conn: sqlite3.Connection) -> None:
+    def __init__(self, thread: WriterThread, conn: sqlite3.Connection) -> None:
         self.conn = conn  # used by one writer at a time: the writer task, a caller, the thread
         self.stats = CommitStats()
         self._thread = thread
@@ -150,7 +98,7 @@ class Writer:
     @classmethod
     async def open(cls, path: Path, connect: Connect) -> Writer:
         """Start the thread and open the writing connection on it."""
-        thread = _Thread()
+        thread = WriterThread()
         try:
             conn = await thread.run(partial(connect, path))
             conn.execute("PRAGMA busy_timeout=0")  # the loop never waits for a lock (above)
