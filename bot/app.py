@@ -106,6 +106,7 @@ def build_application(
         sender = services.outbox_ = Sender(store, renderer, blocked, backoff=outbox_backoff)
         if isinstance(repo, SqliteRepository):
             repo.on_outbox = sender.wake
+            repo.alone = services.alone  # a lone update's COMMIT may wait on the loop
         sender.start()  # delivers what an earlier run left, then whatever commits add
         await _set_commands(app, services)
         # matplotlib's first import costs about a second; pay it at start-up, off the event

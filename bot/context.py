@@ -26,6 +26,11 @@ class Services:
     journey_: Journey | None = field(default=None)
     renderer_: Renderer | None = field(default=None)
     outbox_: Sender | None = field(default=None)
+    handling: int = 0  # updates in the journey's handlers right now (bot/handlers/journey.py)
+
+    def alone(self) -> bool:
+        """At most one update is being handled: the caller's own, if it is one."""
+        return self.handling <= 1
 
     @property
     def journey(self) -> Journey:

@@ -109,6 +109,16 @@ class SqliteRepository:
         self.on_outbox: Callable[[], None] = lambda: None
 
     @property
+    def alone(self) -> Callable[[], bool]:
+        """Whether a commit's caller is the only work in progress, so that its COMMIT may
+        wait for the disk on the event loop (storage/writer.py); the application sets it."""
+        return self._write.alone
+
+    @alone.setter
+    def alone(self, alone: Callable[[], bool]) -> None:
+        self._write.alone = alone
+
+    @property
     def commit_stats(self) -> CommitStats:
         """How many transactions the writer committed and the time spent in them."""
         return self._write.stats

@@ -41,6 +41,26 @@ class CommitStats:
         return self.seconds / self.commits if self.commits else 0.0
 
 
+@dataclass(slots=True)
+class SyncClock:
+    """How long the writer's recent COMMITs took (mostly the disk's sync): a moving average.
+
+    ``quick()`` says whether a COMMIT may run on the event loop (storage/writer.py): while
+    the average is within ``limit``. One slow sync (a busy disk, a WAL checkpoint) lifts the
+    average above it at once; it takes some ten quick ones, run on the thread, to come back.
+    """
+
+    limit: float = 0.002  # seconds; a local SSD syncs in 0.1-1 ms
+    weight: float = 0.2  # of the newest COMMIT in the average
+    average: float = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.average += self.weight * (seconds - self.average)
+
+    def quick(self) -> bool:
+        return self.average <= self.limit
+
+
 def begin_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> bool:
     """Begin a transaction and write ``payloads`` in it, leaving it open for ``commit_open``;
     False if the database is locked (nothing was done). Raises, rolled back, if a row fails.

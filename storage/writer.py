@@ -15,6 +15,13 @@ the thread each statement had to win the GIL back); ``COMMIT``, which waits for 
 every job on the writer's thread, in one call. On the loop the connection waits for no lock
 (busy timeout 0): if ``BEGIN`` finds the database locked by another process, the unit or
 batch goes whole to the thread, which waits as every connection does (``BUSY_TIMEOUT_MS``).
+
+One exception: ``COMMIT`` runs on the loop too when the caller is **alone** (``alone()``, set
+by the application: no other update is being handled, so nothing could use the loop while it
+waits for the disk) and the disk's recent commits were quick (``SyncClock``). The thread
+would only wrap the same wait in two hops, which on a quiet process cost more than the sync
+itself (docs/capacity.md has the figures). Under load callers are never alone, so their
+commits overlap other updates' work on the thread and share its syncs.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from storage.thread import WriterThread
 from storage.transactions import (
     CommitStats,
     Payload,
+    SyncClock,
     begin_units,
     commit_open,
     in_transaction,
@@ -93,6 +101,10 @@ class Writer:
         # has returned on the thread; until then the writer task leaves the connection alone.
         self._direct: asyncio.Future[None] | None = None
         self._taken = False  # the writer task holds items taken from the queue
+        # True when the caller is the only work in progress (module docstring); set by the
+        # application, which knows what it is handling. Never, unless told.
+        self.alone: Callable[[], bool] = _never
+        self.sync = SyncClock()
         self._task = asyncio.create_task(self._loop(), name="sqlite-writer")
 
     @classmethod
@@ -119,7 +131,7 @@ class Writer:
             self._queue.put_nowait(unit)
             await unit.future
             return
-        landed = self._write_now(unit)
+        landed = self._write_now(unit, here=self.alone() and self.sync.quick())
         try:
             await unit.future
         except asyncio.CancelledError:  # the unit is being written: the caller learns after
@@ -127,17 +139,23 @@ class Writer:
                 await asyncio.shield(landed)
             raise
 
-    def _write_now(self, unit: Unit) -> asyncio.Future[None] | None:
-        """Write ``unit``'s rows now and hand its COMMIT to the thread; the thread's report
-        settles the unit. Returns what is done when that COMMIT has returned (None: the
-        rows failed, the unit is settled already)."""
+    def _write_now(self, unit: Unit, *, here: bool) -> asyncio.Future[None] | None:
+        """Write ``unit``'s rows now, and COMMIT them ``here`` on the loop or hand the
+        COMMIT to the thread, whose report settles the unit. Returns what is done when that
+        COMMIT has returned (None: the unit is settled already)."""
         started = time.perf_counter()
         try:
-            call = self._begin([unit.payload])
+            commit = self._begin([unit.payload])
+            if commit is not None and here:
+                commit()
+                self._count(started, 1)
+                _succeed(unit)
+                return None
         except Exception as exc:
             _fail(unit, exc)
             return None
         self._direct = asyncio.get_running_loop().create_future()
+        call = commit or self._waiting([unit.payload])
         self._thread.call(call, partial(self._written_now, unit, started))
         return self._direct
 
@@ -276,19 +294,27 @@ class Writer:
         """Write ``batch`` as one transaction: the rows here, the commit on the thread (or
         everything there, waiting, if another process holds the lock)."""
         started = time.perf_counter()
-        await self._thread.run(self._begin([u.payload for u in batch]))
+        payloads = [unit.payload for unit in batch]
+        await self._thread.run(self._begin(payloads) or self._waiting(payloads))
         self._count(started, len(batch))
         logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
 
-    def _begin(self, payloads: list[Payload]) -> Callable[[], None]:
-        """Begin the transaction of ``payloads`` here and write their rows; what the thread
-        must then run: the COMMIT, or, if another process holds the lock, everything, as the
-        thread may wait for it."""
-        if begin_units(self.conn, payloads):
-            return partial(commit_open, self.conn)
+    def _begin(self, payloads: list[Payload]) -> Callable[[], None] | None:
+        """Begin the transaction of ``payloads`` here and write their rows; what must then
+        run is ``self._commit``. None if another process holds the lock (nothing was done):
+        then ``_waiting`` does it all on the thread, which may wait for the lock."""
+        return self._commit if begin_units(self.conn, payloads) else None
+
+    def _waiting(self, payloads: list[Payload]) -> Callable[[], None]:
         logger.info("The database is locked by another connection; waiting for it")
         write = partial(in_transaction, run=partial(write_rows, payloads=payloads))
         return partial(waiting, self.conn, write)
+
+    def _commit(self) -> None:
+        """COMMIT the open transaction, timed for ``self.sync`` (on the loop or the thread)."""
+        started = time.perf_counter()
+        commit_open(self.conn)
+        self.sync.observe(time.perf_counter() - started)
 
     async def _run_job(self, job: Job[Any]) -> None:
         """Run one job (in a transaction of its own) and resolve its caller's future."""
@@ -309,6 +335,10 @@ class Writer:
         self.stats.commits += 1
         self.stats.units += units
         self.stats.seconds += time.perf_counter() - started
+
+
+def _never() -> bool:
+    return False
 
 
 def _succeed(unit: Unit) -> None:

@@ -26,10 +26,15 @@ def _user(update: Update) -> User | None:
 
 async def _run(update: Update, context: CanvasContext, event: Event) -> None:
     services = context.services
-    # The person's own replies go first; what the update put in the outbox for them follows.
-    with services.outbox.hold(event.user.id):
-        actions = await services.journey.handle(event)
-        await services.send(actions, update.callback_query)
+    services.handling += 1
+    try:
+        # The person's own replies go first; what the update put in the outbox for them
+        # follows.
+        with services.outbox.hold(event.user.id):
+            actions = await services.journey.handle(event)
+            await services.send(actions, update.callback_query)
+    finally:
+        services.handling -= 1
 
 
 async def on_command(update: Update, context: CanvasContext) -> None:

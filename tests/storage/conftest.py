@@ -16,9 +16,13 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "canvas.sqlite3"  # the folder does not exist yet
 
 
-@pytest.fixture
-async def repo(db_path: Path) -> AsyncIterator[Repository]:
+@pytest.fixture(params=["thread", "loop"])
+async def repo(db_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Repository]:
+    """Each contract test twice: COMMIT on the writer's thread, and on the event loop (a
+    caller alone, as a bot handling one update; storage/writer.py)."""
     sqlite = await SqliteRepository.open(db_path)
+    if request.param == "loop":
+        sqlite.alone = lambda: True
     try:
         yield sqlite
     finally:

@@ -559,16 +559,19 @@ async def test_concurrent_commits_are_grouped(sqlite_repo: SqliteRepository) -> 
     assert 2 <= stats.commits - before.commits < 200
 
 
+@pytest.mark.parametrize("alone", [False, True])
 async def test_a_commit_waits_for_a_lock_held_elsewhere_off_the_event_loop(
-    sqlite_repo: SqliteRepository, db_path: Path
+    sqlite_repo: SqliteRepository, db_path: Path, alone: bool
 ) -> None:
     """Another connection holds the write lock: the commit waits for it on the writer's
-    thread, the event loop keeps running meanwhile, and the answer lands once it is let go.
+    thread, the event loop keeps running meanwhile, and the answer lands once it is let go;
+    also for a caller alone, whose COMMIT would otherwise run on the loop.
 
     The lock is let go when the loop has ticked, or else after 3 s (less than the busy
     timeout of 5 s): a commit that waited on the loop would block the ticks until then.
     """
     await with_partnership(sqlite_repo)
+    sqlite_repo.alone = lambda: alone
     ticked = threading.Event()
     locked = threading.Event()
     let_go: list[str] = []

@@ -1,17 +1,20 @@
-"""The writer's direct path: a unit written in its caller's task while the writer is idle."""
+"""The writer's direct path: a unit written in its caller's task while the writer is idle,
+its COMMIT on the thread, or on the event loop for a caller alone while the disk is quick."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
 import storage.writer
 from flows.model import Changes
 from storage.sqlite import SqliteRepository
-from storage.transactions import commit_open
+from storage.transactions import SyncClock, commit_open
 from tests.storage.test_contract import PID, an_answer, with_partnership
 
 
@@ -72,3 +75,68 @@ async def test_a_caller_cancelled_mid_commit_returns_once_the_unit_has_landed(
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert await sqlite_repo.answer_counts(PID, 1) == {1: 1}
+
+
+def committed_on(threads: list[int]) -> Callable[[sqlite3.Connection], None]:
+    """COMMIT, noting the thread it ran on."""
+
+    def commit(conn: sqlite3.Connection) -> None:
+        threads.append(threading.get_ident())
+        commit_open(conn)
+
+    return commit
+
+
+@pytest.mark.parametrize("alone", [False, True])
+async def test_a_caller_alone_commits_on_the_event_loop(
+    sqlite_repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch, alone: bool
+) -> None:
+    """A caller alone (and a quick disk) has its COMMIT run right on the loop, and returns
+    with the unit landed; any other caller's COMMIT runs on the writer's thread."""
+    await with_partnership(sqlite_repo)
+    threads: list[int] = []
+    monkeypatch.setattr(storage.writer, "commit_open", committed_on(threads))
+    sqlite_repo.alone = lambda: alone
+    sqlite_repo._write.sync.limit = float("inf")  # whatever this machine's disk does
+
+    await sqlite_repo.commit(Changes(answers=[an_answer("t1")]))
+
+    assert (threads == [threading.get_ident()]) is alone
+    assert len(threads) == 1
+    assert await sqlite_repo.answer_counts(PID, 1) == {1: 1}
+
+
+async def test_after_slow_syncs_a_caller_alone_commits_on_the_thread(
+    sqlite_repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the recent COMMITs were slow, the loop does not wait for the disk even for a
+    caller alone: the COMMIT goes to the thread, and its time still counts."""
+    await with_partnership(sqlite_repo)
+    threads: list[int] = []
+    monkeypatch.setattr(storage.writer, "commit_open", committed_on(threads))
+    sqlite_repo.alone = lambda: True
+    clock = sqlite_repo._write.sync
+    clock.average = 1.0  # seconds: a disk in trouble
+
+    await sqlite_repo.commit(Changes(answers=[an_answer("t1")]))
+
+    assert len(threads) == 1
+    assert threads[0] != threading.get_ident()
+    assert clock.average < 1.0  # the thread's COMMIT was timed
+    assert await sqlite_repo.answer_counts(PID, 1) == {1: 1}
+
+
+def test_the_sync_clock_turns_slow_at_once_and_quick_again_gradually() -> None:
+    """One slow COMMIT is enough to stop committing on the loop; some quick ones bring it
+    back, not one."""
+    clock = SyncClock(limit=0.002)
+    for _ in range(5):
+        clock.observe(0.0003)
+    assert clock.quick()
+    clock.observe(0.05)  # a slow sync, or a WAL checkpoint
+    assert not clock.quick()
+    clock.observe(0.0003)
+    assert not clock.quick()
+    for _ in range(20):
+        clock.observe(0.0003)
+    assert clock.quick()
