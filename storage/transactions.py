@@ -95,6 +95,12 @@ def commit_open(conn: sqlite3.Connection) -> None:
         raise
 
 
+def checkpoint(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """A passive checkpoint: (busy, frames in the WAL, frames copied to the database)."""
+    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return busy, frames, copied
+
+
 def waiting(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], T]) -> T:
     """``run`` with the busy timeout every connection has: on the thread, waiting is fine."""
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -21,7 +21,10 @@ by the application: no other update is being handled, so nothing could use the l
 waits for the disk) and the disk's recent commits were quick (``SyncClock``). The thread
 would only wrap the same wait in two hops, which on a quiet process cost more than the sync
 itself (docs/capacity.md has the figures). Under load callers are never alone, so their
-commits overlap other updates' work on the thread and share its syncs.
+commits overlap other updates' work on the thread and share its syncs. SQLite's automatic
+checkpoint, which would run inside some COMMIT (wherever it runs) and take tens of ms, is
+off on this connection: every ``CHECKPOINT_EVERY`` commits the writer queues a passive
+checkpoint as a job, on the thread.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from storage.transactions import (
     Payload,
     SyncClock,
     begin_units,
+    checkpoint,
     commit_open,
     in_transaction,
     waiting,
@@ -52,6 +56,9 @@ from storage.transactions import (
 logger = logging.getLogger(__name__)
 
 MAX_BATCH: Final = 500  # units of work per group-commit transaction
+# SQLite's own automatic checkpoint (at 1,000 pages of WAL) came every 200-300 commits of
+# one answer each (3-5 pages); a group commit of many units touches few more pages.
+CHECKPOINT_EVERY: Final = 200
 
 T = TypeVar("T")
 Connect = Callable[[Path], sqlite3.Connection]
@@ -105,6 +112,7 @@ class Writer:
         # application, which knows what it is handling. Never, unless told.
         self.alone: Callable[[], bool] = _never
         self.sync = SyncClock()
+        self._uncheckpointed = 0  # commits since the last checkpoint was queued
         self._task = asyncio.create_task(self._loop(), name="sqlite-writer")
 
     @classmethod
@@ -114,6 +122,7 @@ class Writer:
         try:
             conn = await thread.run(partial(connect, path))
             conn.execute("PRAGMA busy_timeout=0")  # the loop never waits for a lock (above)
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # the writer checkpoints (above)
         except BaseException:
             await thread.stop()
             raise
@@ -150,6 +159,7 @@ class Writer:
                 commit()
                 self._count(started, 1)
                 _succeed(unit)
+                self._checkpoint_when_due()
                 return None
         except Exception as exc:
             _fail(unit, exc)
@@ -168,6 +178,7 @@ class Writer:
         if error is None:
             self._count(started, 1)
             _succeed(unit)
+            self._checkpoint_when_due()
         elif isinstance(error, Exception):
             _fail(unit, error)
         elif not unit.future.done():
@@ -298,6 +309,7 @@ class Writer:
         await self._thread.run(self._begin(payloads) or self._waiting(payloads))
         self._count(started, len(batch))
         logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
+        self._checkpoint_when_due()
 
     def _begin(self, payloads: list[Payload]) -> Callable[[], None] | None:
         """Begin the transaction of ``payloads`` here and write their rows; what must then
@@ -315,6 +327,18 @@ class Writer:
         started = time.perf_counter()
         commit_open(self.conn)
         self.sync.observe(time.perf_counter() - started)
+
+    def _checkpoint_when_due(self) -> None:
+        """Every ``CHECKPOINT_EVERY`` commits, queue a passive checkpoint (module docstring):
+        it copies what readers no longer need from the WAL into the database file, waiting
+        for nobody. Nobody awaits it either; a failure is logged."""
+        self._uncheckpointed += 1
+        if self._uncheckpointed < CHECKPOINT_EVERY:
+            return
+        self._uncheckpointed = 0
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_checkpointed)
+        self._queue.put_nowait(Job("checkpoint", checkpoint, future, transaction=False))
 
     async def _run_job(self, job: Job[Any]) -> None:
         """Run one job (in a transaction of its own) and resolve its caller's future."""
@@ -339,6 +363,11 @@ class Writer:
 
 def _never() -> bool:
     return False
+
+
+def _checkpointed(future: asyncio.Future[object]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("A periodic WAL checkpoint failed: %s", type(future.exception()).__name__)
 
 
 def _succeed(unit: Unit) -> None:

@@ -140,3 +140,36 @@ def test_the_sync_clock_turns_slow_at_once_and_quick_again_gradually() -> None:
     for _ in range(20):
         clock.observe(0.0003)
     assert clock.quick()
+
+
+@pytest.mark.parametrize("alone", [False, True])
+async def test_the_writer_checkpoints_on_its_thread_every_so_many_commits(
+    sqlite_repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch, alone: bool
+) -> None:
+    """SQLite's automatic checkpoint is off on the writing connection (it would run inside a
+    COMMIT, on the loop for a caller alone); the writer queues a passive one on its thread
+    every CHECKPOINT_EVERY commits instead, and a failing one fails no commit."""
+    await with_partnership(sqlite_repo)
+    monkeypatch.setattr(storage.writer, "CHECKPOINT_EVERY", 3)
+    sqlite_repo.alone = lambda: alone
+    sqlite_repo._write.sync.limit = float("inf")
+    checkpoints: list[int] = []
+    passive = storage.writer.checkpoint
+
+    def checkpoint(conn: sqlite3.Connection) -> tuple[int, int, int]:
+        checkpoints.append(threading.get_ident())
+        if len(checkpoints) == 1:
+            raise sqlite3.OperationalError("disk I/O error")
+        return passive(conn)
+
+    [(autocheckpoint,)] = await sqlite_repo._write.execute("PRAGMA wal_autocheckpoint")
+    monkeypatch.setattr(storage.writer, "checkpoint", checkpoint)
+    sqlite_repo._write._uncheckpointed = 0
+    for i in range(7):
+        await sqlite_repo.commit(Changes(answers=[an_answer(f"t{i}")]))
+    await sqlite_repo._write.execute("SELECT 1")  # behind the queued checkpoints
+
+    assert autocheckpoint == 0
+    assert len(checkpoints) == 2
+    assert threading.get_ident() not in checkpoints
+    assert await sqlite_repo.answer_counts(PID, 1) == {1: 7}
