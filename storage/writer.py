@@ -330,8 +330,8 @@ class Writer:
 
     def _checkpoint_when_due(self) -> None:
         """Every ``CHECKPOINT_EVERY`` commits, queue a passive checkpoint (module docstring):
-        it copies what readers no longer need from the WAL into the database file, waiting
-        for nobody. Nobody awaits it either; a failure is logged."""
+        it copies the WAL's frames into the database file as far as open reads allow,
+        waiting for nobody. Nobody awaits it either; a failure is logged."""
         self._uncheckpointed += 1
         if self._uncheckpointed < CHECKPOINT_EVERY:
             return
