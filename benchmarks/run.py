@@ -207,6 +207,13 @@ def pair(k: int) -> tuple[int, int]:
     return FIRST_USER + 2 * k, FIRST_USER + 2 * k + 1
 
 
+def repo_of(harness: Harness) -> SqliteRepository:
+    repo = harness.app.bot_data.journey.repo
+    if not isinstance(repo, SqliteRepository):
+        raise TypeError("the benchmark expects the SQLite repository")
+    return repo
+
+
 # ------------------------------------------------------------------------------- the driver
 
 
@@ -312,6 +319,8 @@ class Latency:
     seconds: float
     samples_ms: list[float]
     late_start_ms: float  # how far behind schedule the generator itself got, at most
+    commits: int = 0  # the writer's transactions meanwhile
+    on_loop: int = 0  # of them, COMMITs run on the event loop (a lone update's)
 
 
 async def open_loop(driver: Driver, users: list[int], rate: float, duration: float) -> Latency:
@@ -599,10 +608,7 @@ class Sides:
 
     @property
     def repo(self) -> SqliteRepository:
-        repo = self.harness.app.bot_data.journey.repo
-        if not isinstance(repo, SqliteRepository):
-            raise TypeError("the benchmark expects the SQLite repository")
-        return repo
+        return repo_of(self.harness)
 
     def record(self, update: Update, made: list[Call]) -> None:
         replay = replay_of(update, made)
@@ -1043,7 +1049,11 @@ async def main_run(options: argparse.Namespace, folder: Path, log: LogCounter) -
         say(f"(b) {options.rate:g} answers/s for {duration:.3g} s, open loop …")
         order = users.copy()
         driver.random.shuffle(order)
+        repo = repo_of(harness)
+        before = replace(repo.commit_stats)
         results.latency = await open_loop(driver, order, options.rate, duration)
+        results.latency.commits = repo.commit_stats.commits - before.commits
+        results.latency.on_loop = repo.commit_stats.on_loop - before.on_loop
 
         if options.finish:
             say("    every partner finishes the canvas …")
@@ -1198,7 +1208,13 @@ def _latency_rows(latency: Latency, rate: float) -> list[Row]:
             f"{p50:.1f} / {p95:.1f} / {p99:.1f} ms",
             "p99 ≤ 20 ms",
             p99 <= 20,
-        )
+        ),
+        (
+            "    commits meanwhile, and of them on the event loop (a lone update's)",
+            f"{latency.commits:,} ({latency.on_loop / max(latency.commits, 1):.0%})",
+            "",
+            None,
+        ),
     ]
 
 

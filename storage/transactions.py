@@ -35,6 +35,7 @@ class CommitStats:
     commits: int = 0
     units: int = 0
     seconds: float = 0.0
+    on_loop: int = 0  # of the commits, those whose COMMIT ran on the event loop
 
     @property
     def per_commit(self) -> float:

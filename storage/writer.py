@@ -158,6 +158,7 @@ class Writer:
             if commit is not None and here:
                 commit()
                 self._count(started, 1)
+                self.stats.on_loop += 1
                 _succeed(unit)
                 self._checkpoint_when_due()
                 return None

@@ -98,11 +98,13 @@ async def test_a_caller_alone_commits_on_the_event_loop(
     monkeypatch.setattr(storage.writer, "commit_open", committed_on(threads))
     sqlite_repo.alone = lambda: alone
     sqlite_repo._write.sync.limit = float("inf")  # whatever this machine's disk does
+    on_loop = sqlite_repo.commit_stats.on_loop
 
     await sqlite_repo.commit(Changes(answers=[an_answer("t1")]))
 
     assert (threads == [threading.get_ident()]) is alone
     assert len(threads) == 1
+    assert sqlite_repo.commit_stats.on_loop - on_loop == int(alone)
     assert await sqlite_repo.answer_counts(PID, 1) == {1: 1}
 
 
