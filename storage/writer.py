@@ -110,7 +110,7 @@ class Writer:
         self._taken = False  # the writer task holds items taken from the queue
         # True when the caller is the only work in progress (module docstring); set by the
         # application, which knows what it is handling. Never, unless told.
-        self.alone: Callable[[], bool] = _never
+        self.alone: Callable[[], bool] = lambda: False
         self.sync = SyncClock()
         self._uncheckpointed = 0  # commits since the last checkpoint was queued
         self._task = asyncio.create_task(self._loop(), name="sqlite-writer")
@@ -132,7 +132,8 @@ class Writer:
         """Write one unit of work and return once it is committed (or raise).
 
         When the writer is idle (nothing queued, nothing being written) the unit is written
-        right here, in the caller's task; else it is queued for the writer task's next batch.
+        right here, in the caller's task (and committed here too for a caller alone, while
+        the disk is quick); else it is queued for the writer task's next batch.
         """
         self._check()
         unit = Unit(payload, asyncio.get_running_loop().create_future())
@@ -157,13 +158,14 @@ class Writer:
             commit = self._begin([unit.payload])
             if commit is not None and here:
                 commit()
-                self._count(started, 1)
-                self.stats.on_loop += 1
-                _succeed(unit)
-                self._checkpoint_when_due()
-                return None
         except Exception as exc:
             _fail(unit, exc)
+            return None
+        if commit is not None and here:
+            self._count(started, 1)
+            self.stats.on_loop += 1
+            _succeed(unit)
+            self._checkpoint_when_due()
             return None
         self._direct = asyncio.get_running_loop().create_future()
         call = commit or self._waiting([unit.payload])
@@ -360,10 +362,6 @@ class Writer:
         self.stats.commits += 1
         self.stats.units += units
         self.stats.seconds += time.perf_counter() - started
-
-
-def _never() -> bool:
-    return False
 
 
 def _checkpointed(future: asyncio.Future[object]) -> None:

@@ -131,11 +131,11 @@ async def test_after_slow_syncs_a_caller_alone_commits_on_the_thread(
 def test_the_sync_clock_turns_slow_at_once_and_quick_again_gradually() -> None:
     """One slow COMMIT is enough to stop committing on the loop; some quick ones bring it
     back, not one."""
-    clock = SyncClock(limit=0.002)
+    clock = SyncClock()
     for _ in range(5):
         clock.observe(0.0003)
     assert clock.quick()
-    clock.observe(0.05)  # a slow sync, or a WAL checkpoint
+    clock.observe(0.05)  # one slow sync: 50 ms
     assert not clock.quick()
     clock.observe(0.0003)
     assert not clock.quick()
