@@ -20,11 +20,10 @@ One exception: ``COMMIT`` runs on the loop too when the caller is **alone** (``a
 by the application: no other update is being handled, so nothing could use the loop while it
 waits for the disk) and the disk's recent commits were quick (``SyncClock``). The thread
 would only wrap the same wait in two hops, which on a quiet process cost more than the sync
-itself (docs/capacity.md has the figures). Under load callers are never alone, so their
+itself (docs/capacity.md has the figures). Under load callers are rarely alone, so their
 commits overlap other updates' work on the thread and share its syncs. SQLite's automatic
-checkpoint, which would run inside some COMMIT (wherever it runs) and take tens of ms, is
-off on this connection: every ``CHECKPOINT_EVERY`` commits the writer queues a passive
-checkpoint as a job, on the thread.
+checkpoint (inside some COMMIT, tens of ms) is off on this connection: every
+``CHECKPOINT_EVERY`` commits or rows the writer queues a passive one as a job instead.
 """
 
 from __future__ import annotations
@@ -56,9 +55,10 @@ from storage.transactions import (
 logger = logging.getLogger(__name__)
 
 MAX_BATCH: Final = 500  # units of work per group-commit transaction
-# SQLite's own automatic checkpoint (at 1,000 pages of WAL) came every 200-300 commits of
-# one answer each (3-5 pages); a group commit of many units touches few more pages.
-CHECKPOINT_EVERY: Final = 200
+# (commits, rows). SQLite's own automatic checkpoint (at 1,000 pages of WAL) came every
+# 200-300 commits of one answer each (3-5 pages, a few rows); a large transaction writes
+# about a page for every few rows.
+CHECKPOINT_EVERY: Final = (200, 2000)
 
 T = TypeVar("T")
 Connect = Callable[[Path], sqlite3.Connection]
@@ -112,7 +112,7 @@ class Writer:
         # application, which knows what it is handling. Never, unless told.
         self.alone: Callable[[], bool] = lambda: False
         self.sync = SyncClock()
-        self._uncheckpointed = 0  # commits since the last checkpoint was queued
+        self._uncheckpointed = (0, 0)  # commits and rows since a checkpoint was queued
         self._task = asyncio.create_task(self._loop(), name="sqlite-writer")
 
     @classmethod
@@ -165,7 +165,7 @@ class Writer:
             self._count(started, 1)
             self.stats.on_loop += 1
             _succeed(unit)
-            self._checkpoint_when_due()
+            self._checkpoint_when_due(unit.rows)
             return None
         self._direct = asyncio.get_running_loop().create_future()
         call = commit or self._waiting([unit.payload])
@@ -181,7 +181,7 @@ class Writer:
         if error is None:
             self._count(started, 1)
             _succeed(unit)
-            self._checkpoint_when_due()
+            self._checkpoint_when_due(unit.rows)
         elif isinstance(error, Exception):
             _fail(unit, error)
         elif not unit.future.done():
@@ -311,8 +311,9 @@ class Writer:
         payloads = [unit.payload for unit in batch]
         await self._thread.run(self._begin(payloads) or self._waiting(payloads))
         self._count(started, len(batch))
-        logger.debug("Committed %d units, %d rows", len(batch), sum(unit.rows for unit in batch))
-        self._checkpoint_when_due()
+        rows = sum(unit.rows for unit in batch)
+        logger.debug("Committed %d units, %d rows", len(batch), rows)
+        self._checkpoint_when_due(rows)
 
     def _begin(self, payloads: list[Payload]) -> Callable[[], None] | None:
         """Begin the transaction of ``payloads`` here and write their rows; what must then
@@ -331,14 +332,17 @@ class Writer:
         commit_open(self.conn)
         self.sync.observe(time.perf_counter() - started)
 
-    def _checkpoint_when_due(self) -> None:
-        """Every ``CHECKPOINT_EVERY`` commits, queue a passive checkpoint (module docstring):
-        it copies the WAL's frames into the database file as far as open reads allow,
-        waiting for nobody. Nobody awaits it either; a failure is logged."""
-        self._uncheckpointed += 1
-        if self._uncheckpointed < CHECKPOINT_EVERY:
+    def _checkpoint_when_due(self, rows: int) -> None:
+        """After a commit of ``rows``: every ``CHECKPOINT_EVERY`` commits or rows, queue a
+        passive checkpoint (module docstring): it copies the WAL's frames into the database
+        file as far as open reads allow, waiting for nobody. Nobody awaits it either; a
+        failure is logged."""
+        commits, written = self._uncheckpointed[0] + 1, self._uncheckpointed[1] + rows
+        most_commits, most_rows = CHECKPOINT_EVERY
+        if commits < most_commits and written < most_rows:
+            self._uncheckpointed = (commits, written)
             return
-        self._uncheckpointed = 0
+        self._uncheckpointed = (0, 0)
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         future.add_done_callback(_checkpointed)
         self._queue.put_nowait(Job("checkpoint", checkpoint, future, transaction=False))

@@ -145,14 +145,14 @@ def test_the_sync_clock_turns_slow_at_once_and_quick_again_gradually() -> None:
 
 
 @pytest.mark.parametrize("alone", [False, True])
-async def test_the_writer_checkpoints_on_its_thread_every_so_many_commits(
+async def test_the_writer_checkpoints_on_its_thread_every_so_many_commits_or_rows(
     sqlite_repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch, alone: bool
 ) -> None:
     """SQLite's automatic checkpoint is off on the writing connection (it would run inside a
     COMMIT, on the loop for a caller alone); the writer queues a passive one on its thread
-    every CHECKPOINT_EVERY commits instead, and a failing one fails no commit."""
+    every CHECKPOINT_EVERY commits or rows instead, and a failing one fails no commit."""
     await with_partnership(sqlite_repo)
-    monkeypatch.setattr(storage.writer, "CHECKPOINT_EVERY", 3)
+    monkeypatch.setattr(storage.writer, "CHECKPOINT_EVERY", (3, 5))
     sqlite_repo.alone = lambda: alone
     sqlite_repo._write.sync.limit = float("inf")
     checkpoints: list[int] = []
@@ -166,12 +166,16 @@ async def test_the_writer_checkpoints_on_its_thread_every_so_many_commits(
 
     [(autocheckpoint,)] = await sqlite_repo._write.execute("PRAGMA wal_autocheckpoint")
     monkeypatch.setattr(storage.writer, "checkpoint", checkpoint)
-    sqlite_repo._write._uncheckpointed = 0
-    for i in range(7):
+    sqlite_repo._write._uncheckpointed = (0, 0)
+    for i in range(7):  # one row each: a checkpoint after the 3rd and the 6th
         await sqlite_repo.commit(Changes(answers=[an_answer(f"t{i}")]))
     await sqlite_repo._write.execute("SELECT 1")  # behind the queued checkpoints
+    assert len(checkpoints) == 2
+    # Five rows in one commit: one more checkpoint, whatever the count of commits.
+    await sqlite_repo.commit(Changes(answers=[an_answer(f"u{i}") for i in range(5)]))
+    await sqlite_repo._write.execute("SELECT 1")
 
     assert autocheckpoint == 0
-    assert len(checkpoints) == 2
+    assert len(checkpoints) == 3
     assert threading.get_ident() not in checkpoints
-    assert await sqlite_repo.answer_counts(PID, 1) == {1: 7}
+    assert await sqlite_repo.answer_counts(PID, 1) == {1: 12}
