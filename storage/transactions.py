@@ -44,25 +44,30 @@ class CommitStats:
 
 @dataclass(slots=True)
 class SyncClock:
-    """How long the writer's recent COMMITs took (mostly the disk's sync): a moving average.
+    """How long the writer's recent COMMITs took (mostly the disk's sync).
 
     ``quick()`` says whether a COMMIT may run on the event loop (storage/writer.py): while
-    the average is within ``limit``, so that the loop waits for a fast disk only. One slow
-    sync (a busy disk) lifts the average above it at once; quick ones, run on the thread
-    meanwhile, bring it back.
+    their moving average is within ``limit`` and none was slower than ``peak_limit`` lately
+    (``peak`` decays with each COMMIT), so that the loop waits only for a disk that has been
+    fast for a while. One slow sync sends the COMMITs to the thread at once; on a busy host
+    slow syncs come in runs, and the next, maybe far slower, then stalls only the thread.
     """
 
     # Seconds. A local SSD syncs in 0.1-0.5 ms; this machine's shared disk in 0.3-0.45 ms when
     # the host is quiet and 0.6-1.1 ms when it is busy, when the thread is the better place.
     limit: float = 0.001
     weight: float = 0.2  # of the newest COMMIT in the average
+    peak_limit: float = 0.005
+    decay: float = 0.98  # of the peak per COMMIT: a 20 ms sync keeps the loop out for ~70
     average: float = 0.0
+    peak: float = 0.0
 
     def observe(self, seconds: float) -> None:
         self.average += self.weight * (seconds - self.average)
+        self.peak = max(seconds, self.peak * self.decay)
 
     def quick(self) -> bool:
-        return self.average <= self.limit
+        return self.average <= self.limit and self.peak <= self.peak_limit
 
 
 def begin_units(conn: sqlite3.Connection, payloads: Sequence[Payload]) -> bool:

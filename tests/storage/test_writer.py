@@ -129,18 +129,27 @@ async def test_after_slow_syncs_a_caller_alone_commits_on_the_thread(
 
 
 def test_the_sync_clock_turns_slow_at_once_and_quick_again_gradually() -> None:
-    """One slow COMMIT is enough to stop committing on the loop; some quick ones bring it
-    back, not one."""
+    """One slow COMMIT is enough to stop committing on the loop; many quick ones bring it
+    back, not a few: a slow average at once, a slow peak for longer."""
     clock = SyncClock()
     for _ in range(5):
         clock.observe(0.0003)
     assert clock.quick()
-    clock.observe(0.05)  # one slow sync: 50 ms
-    assert not clock.quick()
-    clock.observe(0.0003)
+    clock.observe(0.02)  # one slow sync: 20 ms
     assert not clock.quick()
     for _ in range(20):
         clock.observe(0.0003)
+    assert clock.average <= clock.limit  # the average is back, the peak is not
+    assert not clock.quick()
+    for _ in range(60):
+        clock.observe(0.0003)
+    assert clock.quick()
+
+
+def test_the_sync_clock_stays_quick_for_a_disk_that_is_steadily_quick() -> None:
+    clock = SyncClock()
+    for _ in range(1000):
+        clock.observe(0.0009)
     assert clock.quick()
 
 
