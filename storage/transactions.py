@@ -53,8 +53,8 @@ class SyncClock:
     slow syncs come in runs, and the next, maybe far slower, then stalls only the thread.
     """
 
-    # Seconds. A local SSD syncs in 0.1-0.5 ms; this machine's shared disk in 0.3-0.45 ms when
-    # the host is quiet and 0.6-1.1 ms when it is busy, when the thread is the better place.
+    # Seconds. A local SSD syncs in 0.1-0.5 ms; this machine's shared disk in 0.2-0.45 ms when
+    # the host is quiet and 0.4-1.1 ms when it is busy, when the thread is the better place.
     limit: float = 0.001
     weight: float = 0.2  # of the newest COMMIT in the average
     peak_limit: float = 0.005
