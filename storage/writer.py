@@ -108,8 +108,7 @@ class Writer:
         # has returned on the thread; until then the writer task leaves the connection alone.
         self._direct: asyncio.Future[None] | None = None
         self._taken = False  # the writer task holds items taken from the queue
-        # True when the caller is the only work in progress (module docstring); set by the
-        # application, which knows what it is handling. Never, unless told.
+        # The caller is the only work in progress (module docstring): the application says.
         self.alone: Callable[[], bool] = lambda: False
         self.sync = SyncClock()
         self._uncheckpointed = (0, 0)  # commits and rows since a checkpoint was queued
@@ -153,19 +152,17 @@ class Writer:
         """Write ``unit``'s rows now, and COMMIT them ``here`` on the loop or hand the
         COMMIT to the thread, whose report settles the unit. Returns what is done when that
         COMMIT has returned (None: the unit is settled already)."""
-        started = time.perf_counter()
+        started, on_loop = time.perf_counter(), False
         try:
             commit = self._begin([unit.payload])
             if commit is not None and here:
                 commit()
+                on_loop = True
         except Exception as exc:
             _fail(unit, exc)
             return None
-        if commit is not None and here:
-            self._count(started, 1)
-            self.stats.on_loop += 1
-            _succeed(unit)
-            self._checkpoint_when_due(unit.rows)
+        if on_loop:
+            self._landed(unit, started, on_loop=True)
             return None
         self._direct = asyncio.get_running_loop().create_future()
         call = commit or self._waiting([unit.payload])
@@ -179,13 +176,18 @@ class Writer:
         if direct is not None and not direct.done():
             direct.set_result(None)
         if error is None:
-            self._count(started, 1)
-            _succeed(unit)
-            self._checkpoint_when_due(unit.rows)
+            self._landed(unit, started, on_loop=False)
         elif isinstance(error, Exception):
             _fail(unit, error)
         elif not unit.future.done():
             unit.future.set_exception(error)
+
+    def _landed(self, unit: Unit, started: float, *, on_loop: bool) -> None:
+        """A unit written alone committed: count it, settle it, checkpoint when due."""
+        self._count(started, 1)
+        self.stats.on_loop += on_loop
+        _succeed(unit)
+        self._checkpoint_when_due(unit.rows)
 
     async def submit(
         self,
@@ -334,9 +336,7 @@ class Writer:
 
     def _checkpoint_when_due(self, rows: int) -> None:
         """After a commit of ``rows``: every ``CHECKPOINT_EVERY`` commits or rows, queue a
-        passive checkpoint (module docstring): it copies the WAL's frames into the database
-        file as far as open reads allow, waiting for nobody. Nobody awaits it either; a
-        failure is logged."""
+        passive checkpoint (it waits for nobody, and nobody awaits it; a failure is logged)."""
         commits, written = self._uncheckpointed[0] + 1, self._uncheckpointed[1] + rows
         most_commits, most_rows = CHECKPOINT_EVERY
         if commits < most_commits and written < most_rows:
